@@ -1,0 +1,413 @@
+/*
+ * The stream client: connect, then relay or script.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "client.h"
+#include "escape.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "relay.h"
+#include "sock.h"
+#include "sockit.h"
+#include "xmalloc.h"
+
+/* Large buffers: loopback bulk transfer is bound by copies per syscall. */
+#define CLIENT_BUFSIZE		(1024 * 1024)
+#define CLIENT_RETRY_MS		50
+
+/* What a running relay session needs in its callbacks. */
+struct client_session {
+	const struct client_opts *o;
+	struct loop		 *loop;
+	struct relay		  relay;
+	int			  fd;
+	int			  done;
+	int			  stdin_pipe;	/* index, or -1 */
+	struct loop_timer	  quit_timer;
+	struct loop_timer	  progress_timer;
+	long long		  started;
+};
+
+void
+client_opts_init(struct client_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	frameopt_init(&o->frames, 0);
+	o->quit_after_ms = -1;
+}
+
+static int
+client_add_step(struct client_opts *o, enum script_op op, const char *arg,
+    char **cause)
+{
+	struct script_step	*st;
+	char			 err[ESCAPE_ERR_LEN];
+
+	o->steps = xreallocarray(o->steps, o->nsteps + 1, sizeof(*o->steps));
+	st = &o->steps[o->nsteps];
+	st->op = op;
+	st->data = xcalloc(strlen(arg) + 1, 1);
+	if (escape_decode(arg, st->data, &st->len, err) == -1) {
+		*cause = args_cause("%s: %s", op == SCRIPT_SEND ? "--send" :
+		    "--expect", err);
+		return (-1);
+	}
+	o->nsteps++;
+	return (0);
+}
+
+static int
+client_set_time(long long *dst, const char *name, const char *arg,
+    char **cause)
+{
+	if ((*dst = args_seconds(arg, 86400 * 365, cause)) == -1) {
+		*cause = args_cause("%s: %s", name, *cause);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+client_opts_set(struct client_opts *o, int id, const char *arg, char **cause)
+{
+	long long	n;
+	int		rc;
+
+	if ((rc = frameopt_set(&o->frames, id, arg, cause)) != 0)
+		return (rc == 1 ? 0 : -1);
+	switch (id) {
+	case CLIENT_OPT_SEND:
+		return (client_add_step(o, SCRIPT_SEND, arg, cause));
+	case CLIENT_OPT_EXPECT:
+		return (client_add_step(o, SCRIPT_EXPECT, arg, cause));
+	case CLIENT_OPT_NO_SHUTDOWN:
+		o->no_shutdown = 1;
+		return (0);
+	case CLIENT_OPT_QUIT_AFTER:
+		return (client_set_time(&o->quit_after_ms, "-q", arg, cause));
+	case CLIENT_OPT_CONNECT_TIMEOUT:
+		return (client_set_time(&o->connect_timeout_ms, "-w", arg,
+		    cause));
+	case CLIENT_OPT_WAIT_FOR:
+		return (client_set_time(&o->wait_for_ms, "--wait-for", arg,
+		    cause));
+	case CLIENT_OPT_TIMEOUT:
+		return (client_set_time(&o->step_timeout_ms, "--timeout", arg,
+		    cause));
+	case CLIENT_OPT_ZERO:
+		o->zero_io = 1;
+		return (0);
+	case CLIENT_OPT_RECV_BYTES:
+		if ((n = args_number(arg, 1, INT64_MAX, cause)) == -1)
+			return (-1);
+		o->recv_bytes = (uint64_t)n;
+		return (0);
+	case CLIENT_OPT_PROGRESS:
+		if (arg != NULL && strcmp(arg, "always") != 0) {
+			*cause = args_cause("--progress takes only =always");
+			return (-1);
+		}
+		o->progress = arg != NULL ? 2 : 1;
+		return (0);
+	}
+	return (0);
+}
+
+int
+client_opts_finish(struct client_opts *o, char **cause)
+{
+	return (frameopt_finish(&o->frames, cause));
+}
+
+static int
+client_retryable(int err)
+{
+	return (err == ECONNREFUSED || err == ENOENT || err == ETIMEDOUT ||
+	    err == EHOSTUNREACH || err == ENETUNREACH || err == EAGAIN);
+}
+
+static long long
+client_clock(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static void
+client_pause_ms(long long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+int
+client_connect(const struct client_opts *o, client_connect_fn fn, void *arg,
+    const char *target, int *code)
+{
+	long long	deadline = client_clock() + o->wait_for_ms, left;
+	char		err[SOCK_ERR_LEN];
+	int		fd, timeout;
+
+	for (;;) {
+		err[0] = '\0';
+		timeout = (int)o->connect_timeout_ms;
+		left = deadline - client_clock();
+		if (o->wait_for_ms > 0 && (timeout <= 0 || timeout > left))
+			timeout = left > 0 ? (int)left : 1;
+		if ((fd = fn(arg, timeout, err)) != -1)
+			return (fd);
+		if (o->wait_for_ms <= 0 || !client_retryable(errno) ||
+		    client_clock() + CLIENT_RETRY_MS >= deadline)
+			break;
+		client_pause_ms(CLIENT_RETRY_MS);
+	}
+	if (o->wait_for_ms > 0 && client_retryable(errno)) {
+		log_error("connect %s: not up after --wait-for %.3g s (%s)",
+		    target, (double)o->wait_for_ms / 1000, strerror(errno));
+		*code = SOCKIT_EXIT_TIMEOUT;
+		return (-1);
+	}
+	if (err[0] != '\0' && errno == EHOSTUNREACH)
+		log_error("connect %s: %s", target, err);
+	else
+		log_syserr("connect %s", target);
+	*code = exitcode_for_errno(errno);
+	return (-1);
+}
+
+static void
+client_session_done(struct relay *r, void *arg)
+{
+	struct client_session	*cs = arg;
+
+	cs->done = 1;
+	loop_stop(cs->loop);
+}
+
+static void
+client_quit_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct client_session	*cs = arg;
+
+	cs->done = 1;
+	loop_stop(l);
+}
+
+static void
+client_progress_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct client_session	*cs = arg;
+	double			 secs, total;
+
+	secs = (double)(loop_now(l) - cs->started) / 1000.0;
+	total = (double)(relay_bytes_from(&cs->relay, cs->fd) +
+	    relay_bytes_to(&cs->relay, cs->fd));
+	fprintf(stderr, "\rsockit: in %llu out %llu  %.1f MiB/s ",
+	    (unsigned long long)relay_bytes_from(&cs->relay, cs->fd),
+	    (unsigned long long)relay_bytes_to(&cs->relay, cs->fd),
+	    secs > 0 ? total / secs / (1024 * 1024) : 0.0);
+	fflush(stderr);
+	(void)loop_timer_set(l, t, 1000);
+}
+
+/* Adds stdin→socket and socket→stdout pipes (script mode: only the latter). */
+static void
+client_add_pipes(struct client_session *cs, int with_stdin)
+{
+	const struct client_opts *o = cs->o;
+	struct relay_pipe_conf	  pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.bufsize = CLIENT_BUFSIZE;
+	pc.src = cs->fd;
+	pc.dst = STDOUT_FILENO;
+	pc.in = &o->frames.wire;
+	pc.out = &o->frames.local;
+	pc.limit = o->recv_bytes;
+	pc.ends_relay = o->recv_bytes > 0 || !with_stdin;
+	relay_add_pipe(&cs->relay, &pc);
+	cs->stdin_pipe = -1;
+	if (!with_stdin)
+		return;
+	pc.src = STDIN_FILENO;
+	pc.dst = cs->fd;
+	pc.in = &o->frames.local;
+	pc.out = &o->frames.wire;
+	pc.limit = 0;
+	pc.ends_relay = 0;
+	pc.shutdown_dst = !o->no_shutdown;
+	pc.partial_ok = 1;
+	cs->stdin_pipe = relay_add_pipe(&cs->relay, &pc);
+}
+
+/* Maps how the relay ended to a message and an exit code. */
+static int
+client_relay_result(struct client_session *cs)
+{
+	struct relay	*r = &cs->relay;
+	int		 to_stdout = r->pipes[r->err_pipe].c.dst == STDOUT_FILENO;
+
+	switch (r->status) {
+	case RELAY_RUNNING:
+	case RELAY_DONE:
+		return (SOCKIT_EXIT_OK);
+	case RELAY_ERR_FRAME:
+		log_error("frame error %s: %s", r->pipes[r->err_pipe].c.src ==
+		    cs->fd ? "from peer" : "on stdin",
+		    frame_strerror(r->frame_err));
+		return (SOCKIT_EXIT_PROTOCOL);
+	case RELAY_ERR_NOMEM:
+		log_error("out of memory");
+		return (SOCKIT_EXIT_RUNTIME);
+	case RELAY_ERR_READ:
+		errno = r->err;
+		log_syserr("read %s", to_stdout ? "from peer" : "stdin");
+		return (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT ?
+		    SOCKIT_EXIT_TIMEOUT : SOCKIT_EXIT_RUNTIME);
+	case RELAY_ERR_WRITE:
+		errno = r->err;
+		log_syserr("write %s", to_stdout ? "stdout" : "to peer");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	return (SOCKIT_EXIT_RUNTIME);
+}
+
+/* Arms -q once stdin has ended and everything was sent. */
+static void
+client_check_quit(struct client_session *cs)
+{
+	if (cs->o->quit_after_ms < 0 || cs->stdin_pipe < 0 ||
+	    loop_timer_armed(&cs->quit_timer) ||
+	    !cs->relay.pipes[cs->stdin_pipe].done)
+		return;
+	(void)loop_timer_set(cs->loop, &cs->quit_timer, cs->o->quit_after_ms);
+}
+
+static int
+client_relay(struct client_session *cs, int with_stdin)
+{
+	relay_init(&cs->relay, cs->loop, client_session_done, cs);
+	client_add_pipes(cs, with_stdin);
+	loop_timer_init(&cs->quit_timer, client_quit_timer, cs);
+	loop_timer_init(&cs->progress_timer, client_progress_timer, cs);
+	if (cs->o->progress == 2 || (cs->o->progress == 1 && isatty(2)))
+		(void)loop_timer_set(cs->loop, &cs->progress_timer, 1000);
+	if (!with_stdin && cs->o->quit_after_ms >= 0)
+		(void)loop_timer_set(cs->loop, &cs->quit_timer,
+		    cs->o->quit_after_ms);
+	if (relay_start(&cs->relay) == -1) {
+		log_syserr("relay");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	while (!cs->done) {
+		if (loop_process(cs->loop, -1) == -1) {
+			log_syserr("event loop");
+			return (SOCKIT_EXIT_RUNTIME);
+		}
+		client_check_quit(cs);
+	}
+	if (loop_timer_armed(&cs->progress_timer))
+		fputc('\n', stderr);
+	return (client_relay_result(cs));
+}
+
+/* --send/--expect steps, then the rest of the reply until EOF. */
+static int
+client_script(struct client_session *cs)
+{
+	const struct client_opts *o = cs->o;
+	enum script_result	  rc;
+	char			  text[64];
+	size_t			  failed = 0;
+
+	rc = script_run(cs->fd, STDOUT_FILENO, o->steps, o->nsteps,
+	    o->step_timeout_ms, &failed);
+	if (rc == SCRIPT_OK) {
+		if (!o->no_shutdown)
+			(void)shutdown(cs->fd, SHUT_WR);
+		if (sock_set_nonblock(cs->fd, 1) == -1) {
+			log_syserr("socket");
+			return (SOCKIT_EXIT_RUNTIME);
+		}
+		return (client_relay(cs, 0));
+	}
+	escape_encode(o->steps[failed].data, o->steps[failed].len, text,
+	    sizeof(text));
+	if (rc == SCRIPT_TIMEOUT) {
+		log_error("%s \"%s\": timed out after %.3g s",
+		    o->steps[failed].op == SCRIPT_SEND ? "--send" : "--expect",
+		    text, (double)o->step_timeout_ms / 1000);
+		return (SOCKIT_EXIT_TIMEOUT);
+	}
+	if (rc == SCRIPT_EOF) {
+		log_error("--expect \"%s\": connection closed first", text);
+		return (SOCKIT_EXIT_EXPECT);
+	}
+	log_syserr("%s \"%s\"", o->steps[failed].op == SCRIPT_SEND ?
+	    "--send" : "--expect", text);
+	return (SOCKIT_EXIT_RUNTIME);
+}
+
+static void
+client_stats(struct client_session *cs)
+{
+	struct log_xfer	x;
+
+	x.in = relay_bytes_from(&cs->relay, cs->fd);
+	x.out = relay_bytes_to(&cs->relay, cs->fd);
+	x.secs = (double)(loop_now(cs->loop) - cs->started) / 1000.0;
+	log_stats(1, &x);
+}
+
+int
+client_run(const struct client_opts *o, int fd)
+{
+	struct client_session	cs;
+	int			rc;
+
+	if (o->zero_io) {
+		(void)close(fd);
+		return (SOCKIT_EXIT_OK);
+	}
+	memset(&cs, 0, sizeof(cs));
+	cs.o = o;
+	cs.fd = fd;
+	if ((cs.loop = loop_new()) == NULL) {
+		log_syserr("event loop");
+		(void)close(fd);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	cs.started = loop_now(cs.loop);
+	if (sock_set_nonblock(fd, 1) == -1) {
+		log_syserr("socket");
+		rc = SOCKIT_EXIT_RUNTIME;
+	} else if (o->nsteps > 0) {
+		(void)sock_set_nonblock(fd, 0);
+		rc = client_script(&cs);
+	} else
+		rc = client_relay(&cs, 1);
+	if (sockit_config.stats)
+		client_stats(&cs);
+	relay_free(&cs.relay);
+	loop_free(cs.loop);
+	(void)close(fd);
+	return (rc);
+}

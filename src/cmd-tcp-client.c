@@ -1,0 +1,78 @@
+/*
+ * Connect to a TCP server and relay stdin/stdout, or run --send/--expect.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "args.h"
+#include "client.h"
+#include "log.h"
+#include "sock.h"
+#include "sockit.h"
+
+static int	cmd_tcp_client_exec(const struct cmd_entry *, int, char **);
+
+static const struct args_opt cmd_tcp_client_options[] = {
+	CLIENT_STREAM_OPTIONS,
+	FRAMEOPT_OPTIONS,
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+const struct cmd_entry cmd_tcp_client_entry = {
+	.name = "tcp-client",
+	.alias = NULL,
+	.usage = "[OPTIONS] HOST PORT | HOST:PORT | [V6ADDR]:PORT",
+	.summary = "connect to a TCP server; relay stdin/stdout or script it",
+	.options = cmd_tcp_client_options,
+	.exec = cmd_tcp_client_exec
+};
+
+static int
+cmd_tcp_client_opt(void *ctx, int id, const char *arg, char **cause)
+{
+	return (client_opts_set(ctx, id, arg, cause));
+}
+
+static int
+cmd_tcp_client_connect(void *arg, int timeout_ms, char *err)
+{
+	const struct addr_inet	*a = arg;
+
+	return (sock_connect_inet(a->host, a->port, sockit_config.family,
+	    SOCK_STREAM, timeout_ms, err));
+}
+
+static int
+cmd_tcp_client_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct client_opts	o;
+	struct addr_inet	a;
+	char			err[ADDR_ERR_LEN], target[SOCK_ADDR_LEN];
+	char			*cause = NULL;
+	int			first, rc, fd;
+
+	client_opts_init(&o);
+	if ((rc = args_parse(self, argc, argv, cmd_tcp_client_opt, &o,
+	    &first)) != ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	if (client_opts_finish(&o, &cause) == -1) {
+		log_error("%s", cause);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (addr_parse_client(argc - first, argv + first, &a, err) == -1) {
+		log_error("%s", err);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	snprintf(target, sizeof(target), strchr(a.host, ':') != NULL ?
+	    "[%s]:%s" : "%s:%s", a.host, a.port);
+	if ((fd = client_connect(&o, cmd_tcp_client_connect, &a, target,
+	    &rc)) == -1)
+		return (rc);
+	log_event(LOG_VERBOSE, "connected", target, NULL, NULL);
+	return (client_run(&o, fd));
+}

@@ -1,0 +1,49 @@
+/*
+ * The log sink: errors, the listening address, connection events and the
+ * --stats line, all on stderr, as text or as one JSON object per line.
+ * The only module every layer may call.
+ */
+#ifndef SOCKIT_LOG_H
+#define SOCKIT_LOG_H
+
+#include <stdarg.h>
+
+/* Byte counts and duration of a finished connection or run. */
+struct log_xfer {
+	unsigned long long	in;	/* bytes received from the peer */
+	unsigned long long	out;	/* bytes sent to the peer */
+	double			secs;
+};
+
+/* Levels for log_event: NOTICE unless --quiet, VERBOSE with -v. */
+#define LOG_NOTICE	0
+#define LOG_VERBOSE	1
+#define LOG_DEBUG	2
+
+/* Sets the command name used in "sockit: CMD: " error prefixes. */
+void	log_set_command(const char *);
+
+/* "sockit: CMD: MESSAGE" (json: event "error"); always printed. */
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* log_error with ": strerror(errno)" appended. */
+void	log_syserr(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* "MESSAGE" unless --quiet (json: event "info", field "msg"). */
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * One event line: "EVENT PEER[ in=N out=N S.SSSs][: REASON]", or in json
+ * {"ts":..,"event":..,"peer":..,"in":..,"out":..,"duration":..,"error":..}.
+ * peer, xfer and reason may be NULL.
+ */
+void	log_event(int, const char *, const char *, const struct log_xfer *,
+	    const char *);
+
+/* The --stats summary line. */
+void	log_stats(unsigned long long, const struct log_xfer *);
+
+/* Returns 1 when events of this level are printed. */
+int	log_enabled(int);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * Event loop core: the fd table, the timer heap and dispatch.  The
+ * backend (loop-epoll.c or loop-poll.c) is #included below and supplies
+ * the static loop_api_* functions, as redis ae does.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loop.h"
+
+struct loop_file {
+	int		 mask;
+	int		 always;	/* refused by the backend: always ready */
+	loop_fd_cb	 cb;
+	void		*arg;
+};
+
+struct loop_fired {
+	int	fd;
+	int	mask;
+};
+
+struct loop {
+	struct loop_file	 *files;
+	int			  nfiles;	/* size of files[] */
+	int			  maxfd;	/* highest fd with a mask, or -1 */
+	int			  nalways;
+	struct loop_fired	 *fired;
+	int			  nfired_max;
+	struct loop_timer	**heap;
+	size_t			  nheap, heap_cap;
+	long long		  now;
+	int			  stop;
+	void			 *api;		/* backend state */
+};
+
+static long long
+loop_clock(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return (0);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+long long
+loop_now(struct loop *l)
+{
+	return (l->now);
+}
+
+#if defined(HAVE_EPOLL_CREATE1) && defined(HAVE_SYS_EPOLL_H)
+#include "loop-epoll.c"
+#else
+#include "loop-poll.c"
+#endif
+
+struct loop *
+loop_new(void)
+{
+	struct loop	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return (NULL);
+	l->maxfd = -1;
+	l->now = loop_clock();
+	if (loop_api_create(l) == -1) {
+		free(l);
+		return (NULL);
+	}
+	return (l);
+}
+
+void
+loop_free(struct loop *l)
+{
+	if (l == NULL)
+		return;
+	loop_api_free(l);
+	free(l->files);
+	free(l->fired);
+	free(l->heap);
+	free(l);
+}
+
+/* Grows the fd table (and the fired array) to hold fd. */
+static int
+loop_grow(struct loop *l, int fd)
+{
+	struct loop_file	*f;
+	struct loop_fired	*fi;
+	int			 n = l->nfiles > 0 ? l->nfiles : 64;
+
+	while (n <= fd)
+		n *= 2;
+	if ((f = realloc(l->files, (size_t)n * sizeof(*f))) == NULL)
+		return (-1);
+	memset(f + l->nfiles, 0, (size_t)(n - l->nfiles) * sizeof(*f));
+	l->files = f;
+	if ((fi = realloc(l->fired, (size_t)n * sizeof(*fi))) == NULL)
+		return (-1);
+	l->fired = fi;
+	l->nfired_max = n;
+	l->nfiles = n;
+	return (0);
+}
+
+static void
+loop_update_maxfd(struct loop *l, int fd, int mask)
+{
+	if (mask != 0 && fd > l->maxfd)
+		l->maxfd = fd;
+	else if (mask == 0 && fd == l->maxfd)
+		while (l->maxfd >= 0 && l->files[l->maxfd].mask == 0)
+			l->maxfd--;
+}
+
+/* Backends that refuse an fd (epoll on a regular file: EPERM) mark it. */
+static int
+loop_set_always(struct loop *l, struct loop_file *f, int mask)
+{
+	if (mask != 0 && !f->always) {
+		f->always = 1;
+		l->nalways++;
+	} else if (mask == 0 && f->always) {
+		f->always = 0;
+		l->nalways--;
+	}
+	return (0);
+}
+
+int
+loop_set_fd(struct loop *l, int fd, int mask, loop_fd_cb cb, void *arg)
+{
+	struct loop_file	*f;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return (-1);
+	}
+	if (fd >= l->nfiles && (mask == 0 || loop_grow(l, fd) == -1))
+		return (mask == 0 ? 0 : -1);
+	f = &l->files[fd];
+	if (f->always)
+		loop_set_always(l, f, mask);
+	else if (f->mask != mask &&
+	    loop_api_update(l, fd, f->mask, mask) == -1) {
+		if (errno != EPERM)
+			return (-1);
+		loop_set_always(l, f, mask);
+	}
+	f->mask = mask;
+	f->cb = cb;
+	f->arg = arg;
+	loop_update_maxfd(l, fd, mask);
+	return (0);
+}
+
+int
+loop_add_fd(struct loop *l, int fd, int mask, loop_fd_cb cb, void *arg)
+{
+	int	old = loop_get_mask(l, fd);
+
+	return (loop_set_fd(l, fd, old | mask, cb, arg));
+}
+
+int
+loop_del_fd(struct loop *l, int fd, int mask)
+{
+	struct loop_file	*f;
+
+	if (fd < 0 || fd >= l->nfiles)
+		return (0);
+	f = &l->files[fd];
+	return (loop_set_fd(l, fd, f->mask & ~mask, f->cb, f->arg));
+}
+
+int
+loop_get_mask(struct loop *l, int fd)
+{
+	if (fd < 0 || fd >= l->nfiles)
+		return (0);
+	return (l->files[fd].mask);
+}
+
+/* Binary min-heap on when; each timer knows its slot for O(log n) moves. */
+static void
+loop_heap_swap(struct loop *l, size_t a, size_t b)
+{
+	struct loop_timer	*t = l->heap[a];
+
+	l->heap[a] = l->heap[b];
+	l->heap[b] = t;
+	l->heap[a]->idx = a;
+	l->heap[b]->idx = b;
+}
+
+static void
+loop_heap_up(struct loop *l, size_t i)
+{
+	while (i > 0 && l->heap[(i - 1) / 2]->when > l->heap[i]->when) {
+		loop_heap_swap(l, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+loop_heap_down(struct loop *l, size_t i)
+{
+	size_t	c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && l->heap[c + 1]->when < l->heap[c]->when)
+			c++;
+		if (l->heap[i]->when <= l->heap[c]->when)
+			break;
+		loop_heap_swap(l, i, c);
+		i = c;
+	}
+}
+
+void
+loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg)
+{
+	t->when = 0;
+	t->idx = LOOP_TIMER_IDLE;
+	t->cb = cb;
+	t->arg = arg;
+}
+
+int
+loop_timer_armed(const struct loop_timer *t)
+{
+	return (t->idx != LOOP_TIMER_IDLE);
+}
+
+int
+loop_timer_set(struct loop *l, struct loop_timer *t, long long ms)
+{
+	struct loop_timer	**h;
+	size_t			  cap;
+
+	if (t->idx != LOOP_TIMER_IDLE)
+		loop_timer_cancel(l, t);
+	if (l->nheap == l->heap_cap) {
+		cap = l->heap_cap ? l->heap_cap * 2 : 16;
+		if ((h = realloc(l->heap, cap * sizeof(*h))) == NULL)
+			return (-1);
+		l->heap = h;
+		l->heap_cap = cap;
+	}
+	t->when = loop_clock() + ms;
+	t->idx = l->nheap;
+	l->heap[l->nheap++] = t;
+	loop_heap_up(l, t->idx);
+	return (0);
+}
+
+void
+loop_timer_cancel(struct loop *l, struct loop_timer *t)
+{
+	size_t	i = t->idx;
+
+	if (i == LOOP_TIMER_IDLE)
+		return;
+	t->idx = LOOP_TIMER_IDLE;
+	if (i != --l->nheap) {
+		l->heap[i] = l->heap[l->nheap];
+		l->heap[i]->idx = i;
+		loop_heap_down(l, i);
+		loop_heap_up(l, i);
+	}
+}
+
+static int
+loop_run_timers(struct loop *l)
+{
+	struct loop_timer	*t;
+	int			 n = 0;
+
+	l->now = loop_clock();
+	while (l->nheap > 0 && l->heap[0]->when <= l->now) {
+		t = l->heap[0];
+		loop_timer_cancel(l, t);
+		t->cb(l, t, t->arg);
+		n++;
+	}
+	return (n);
+}
+
+/* Adds every always-ready fd to the fired list after the backend's. */
+static int
+loop_fire_always(struct loop *l, int n)
+{
+	int	fd;
+
+	for (fd = 0; fd <= l->maxfd && n < l->nfired_max; fd++) {
+		if (!l->files[fd].always || l->files[fd].mask == 0)
+			continue;
+		l->fired[n].fd = fd;
+		l->fired[n].mask = l->files[fd].mask;
+		n++;
+	}
+	return (n);
+}
+
+static int
+loop_wait_ms(struct loop *l, int timeout_ms)
+{
+	long long	left;
+
+	if (l->nalways > 0 || l->stop)
+		return (0);
+	if (l->nheap == 0)
+		return (timeout_ms);
+	left = l->heap[0]->when - loop_clock();
+	if (left < 0)
+		left = 0;
+	if (timeout_ms >= 0 && timeout_ms < left)
+		return (timeout_ms);
+	return (left > 1000000 ? 1000000 : (int)left);
+}
+
+int
+loop_process(struct loop *l, int timeout_ms)
+{
+	struct loop_file	*f;
+	int			 n, i, fd, mask, ran = 0;
+
+	if (l->maxfd < 0 && l->nheap == 0)
+		return (0);
+	if ((n = loop_api_poll(l, loop_wait_ms(l, timeout_ms))) == -1)
+		return (-1);
+	if (l->nalways > 0)
+		n = loop_fire_always(l, n);
+	l->now = loop_clock();
+	for (i = 0; i < n; i++) {
+		fd = l->fired[i].fd;
+		/*
+		 * Re-check the mask: an earlier callback in this batch may
+		 * have removed or closed this fd.
+		 */
+		if (fd >= l->nfiles)
+			continue;
+		f = &l->files[fd];
+		if ((mask = f->mask & l->fired[i].mask) == 0)
+			continue;
+		f->cb(l, fd, mask, f->arg);
+		ran++;
+	}
+	return (ran + loop_run_timers(l));
+}
+
+int
+loop_run(struct loop *l)
+{
+	l->stop = 0;
+	while (!l->stop && (l->maxfd >= 0 || l->nheap > 0))
+		if (loop_process(l, -1) == -1)
+			return (-1);
+	return (0);
+}
+
+void
+loop_stop(struct loop *l)
+{
+	l->stop = 1;
+}

@@ -1,0 +1,71 @@
+/*
+ * A small event loop in the manner of redis ae: fd readiness callbacks and
+ * timers, one loop per process (or worker).  Backends: epoll, or poll()
+ * where epoll is missing, chosen at build time.
+ */
+#ifndef SOCKIT_LOOP_H
+#define SOCKIT_LOOP_H
+
+#include <stddef.h>
+
+#define LOOP_READABLE	1
+#define LOOP_WRITABLE	2
+
+struct loop;
+struct loop_timer;
+
+/* Called with the ready subset of the fd's mask. */
+typedef void (*loop_fd_cb)(struct loop *, int, int, void *);
+typedef void (*loop_timer_cb)(struct loop *, struct loop_timer *, void *);
+
+/*
+ * A timer lives in its owner's struct (no allocation); loop_timer_set arms
+ * or re-arms it, loop_timer_cancel disarms it.  It fires once per arming.
+ */
+struct loop_timer {
+	long long	 when;	/* loop_now() ms at which it fires */
+	size_t		 idx;	/* heap slot; LOOP_TIMER_IDLE when disarmed */
+	loop_timer_cb	 cb;
+	void		*arg;
+};
+#define LOOP_TIMER_IDLE	((size_t)-1)
+
+/* Returns a new loop, or NULL with errno. */
+struct loop	*loop_new(void);
+void		 loop_free(struct loop *);
+
+/*
+ * Sets the mask of events wanted on fd (0 removes it) and its callback.
+ * Regular files, which epoll refuses, are treated as always ready.
+ * Returns 0 or -1 with errno (ENOMEM, or the backend's error).
+ */
+int	loop_set_fd(struct loop *, int, int, loop_fd_cb, void *);
+
+/* Adds or removes mask bits, keeping the callback.  Returns 0 or -1. */
+int	loop_add_fd(struct loop *, int, int, loop_fd_cb, void *);
+int	loop_del_fd(struct loop *, int, int);
+int	loop_get_mask(struct loop *, int);
+
+void	loop_timer_init(struct loop_timer *, loop_timer_cb, void *);
+int	loop_timer_set(struct loop *, struct loop_timer *, long long);
+void	loop_timer_cancel(struct loop *, struct loop_timer *);
+int	loop_timer_armed(const struct loop_timer *);
+
+/*
+ * Waits at most timeout_ms (-1: until something happens) and dispatches
+ * what is ready, then due timers.  Returns the number of callbacks run,
+ * or -1 with errno on a backend failure (EINTR counts as nothing ready).
+ */
+int	loop_process(struct loop *, int);
+
+/* Runs until loop_stop() or until no fd and no timer is left. */
+int	loop_run(struct loop *);
+void	loop_stop(struct loop *);
+
+/* Monotonic milliseconds, refreshed once per loop iteration. */
+long long	loop_now(struct loop *);
+
+/* Name of the compiled-in backend ("epoll" or "poll"). */
+const char	*loop_backend(void);
+
+#endif

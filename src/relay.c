@@ -1,0 +1,428 @@
+/*
+ * The relay: the one place where sockit copies bytes between fds.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "relay.h"
+
+static void	relay_on_fd(struct loop *, int, int, void *);
+
+void
+relay_upper(unsigned char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] >= 'a' && p[i] <= 'z')
+			p[i] -= 'a' - 'A';
+}
+
+void
+relay_init(struct relay *r, struct loop *l, relay_done_cb cb, void *arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->loop = l;
+	r->done_cb = cb;
+	r->done_arg = arg;
+	r->last_active = loop_now(l);
+}
+
+static void
+relay_note_fd(struct relay *r, int fd)
+{
+	int	i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < r->nfds; i++)
+		if (r->fds[i] == fd)
+			return;
+	r->fds[r->nfds++] = fd;
+}
+
+int
+relay_add_pipe(struct relay *r, const struct relay_pipe_conf *c)
+{
+	struct relay_pipe	*p;
+
+	if (r->npipes == RELAY_PIPES_MAX)
+		return (-1);
+	p = &r->pipes[r->npipes];
+	memset(p, 0, sizeof(*p));
+	p->c = *c;
+	if (p->c.in != NULL && p->c.in->kind == FRAME_RAW)
+		p->c.in = NULL;
+	if (p->c.out != NULL && p->c.out->kind == FRAME_RAW)
+		p->c.out = NULL;
+	if (p->c.in != NULL)
+		frame_dec_init(&p->dec, p->c.in);
+	relay_note_fd(r, c->src);
+	relay_note_fd(r, c->dst);
+	return (r->npipes++);
+}
+
+/* A raw pipe reads straight into its output buffer. */
+static int
+pipe_is_raw(const struct relay_pipe *p)
+{
+	return (p->c.in == NULL && p->c.out == NULL);
+}
+
+static int
+pipe_wants_read(const struct relay *r, const struct relay_pipe *p)
+{
+	if (p->eof || r->paused)
+		return (0);
+	if (pipe_is_raw(p))
+		return (p->outb.cap == 0 || BUF_SPACE(&p->outb) > 0 ||
+		    p->outb.len == 0);
+	return (p->outb.len < p->c.bufsize);
+}
+
+/* Records the first failure; later ones are consequences. */
+static void
+relay_fail(struct relay *r, struct relay_pipe *p, enum relay_status st,
+    int err)
+{
+	if (r->status != RELAY_RUNNING)
+		return;
+	r->status = st;
+	r->err = err;
+	r->err_pipe = (int)(p - r->pipes);
+}
+
+/* Queues one message for dst: header, payload, trailer. */
+static int
+pipe_emit(struct relay *r, struct relay_pipe *p, unsigned char *msg,
+    size_t len)
+{
+	unsigned char	head[FRAME_HDR_MAX], tail[2];
+	int		hl = 0, tl = 0;
+
+	if (p->c.transform != NULL)
+		p->c.transform(msg, len);
+	if (p->c.dst < 0)
+		return (0);
+	if (p->c.out != NULL) {
+		if ((hl = frame_encode_head(p->c.out, len, head)) == -1 ||
+		    (tl = frame_encode_tail(p->c.out, len, tail)) == -1) {
+			r->frame_err = FRAME_TOO_BIG;
+			relay_fail(r, p, RELAY_ERR_FRAME, EMSGSIZE);
+			return (-1);
+		}
+	}
+	if (buf_reserve(&p->outb, (size_t)hl + len + (size_t)tl) == -1) {
+		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+		return (-1);
+	}
+	buf_append(&p->outb, head, (size_t)hl);
+	buf_append(&p->outb, msg, len);
+	buf_append(&p->outb, tail, (size_t)tl);
+	return (0);
+}
+
+/* Decodes every whole message in inb and queues it for dst. */
+static int
+pipe_decode(struct relay *r, struct relay_pipe *p)
+{
+	struct frame_msg	m;
+	enum frame_status	st;
+	size_t			used = 0;
+
+	while (p->inb.len > used) {
+		st = p->c.in != NULL ? frame_decode(&p->dec,
+		    BUF_HEAD(&p->inb) + used, p->inb.len - used, &m) : FRAME_OK;
+		if (p->c.in == NULL) {
+			m.off = 0;
+			m.len = m.consumed = p->inb.len - used;
+		}
+		if (st == FRAME_NEED_MORE)
+			break;
+		if (st != FRAME_OK) {
+			r->frame_err = st;
+			relay_fail(r, p, RELAY_ERR_FRAME, EMSGSIZE);
+			return (-1);
+		}
+		if (pipe_emit(r, p, BUF_HEAD(&p->inb) + used + m.off,
+		    m.len) == -1)
+			return (-1);
+		used += m.consumed;
+	}
+	buf_consume(&p->inb, used);
+	return (0);
+}
+
+/* End of input: a leftover partial message is an error or a message. */
+static int
+pipe_at_eof(struct relay *r, struct relay_pipe *p)
+{
+	size_t	len = p->inb.len;
+
+	p->eof = 1;
+	if (p->c.in == NULL || len == 0)
+		return (0);
+	if (p->c.partial_ok && (p->c.in->kind == FRAME_LINE ||
+	    p->c.in->kind == FRAME_DELIM)) {
+		if (pipe_emit(r, p, BUF_HEAD(&p->inb), len) == -1)
+			return (-1);
+		buf_consume(&p->inb, len);
+		return (0);
+	}
+	r->frame_err = frame_decode_eof(&p->dec, len);
+	relay_fail(r, p, RELAY_ERR_FRAME, EPROTO);
+	return (-1);
+}
+
+/* How many bytes the next read may take. */
+static size_t
+pipe_read_size(struct relay_pipe *p, struct buf *b)
+{
+	size_t	n = BUF_SPACE(b);
+
+	if (p->c.limit > 0 && p->c.limit - p->nread < n)
+		n = (size_t)(p->c.limit - p->nread);
+	return (n);
+}
+
+/* One read from src; returns bytes read, 0 at EOF, -1 on error/EAGAIN. */
+static ssize_t
+pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
+{
+	ssize_t	n;
+	size_t	need;
+
+	if (b->len == 0)
+		b->off = 0;
+	/*
+	 * A raw pipe reads into its fixed-size output buffer; a framed one
+	 * keeps a partial message and room for a full read after it.
+	 */
+	need = pipe_is_raw(p) ? (b->cap == 0 ? p->c.bufsize : 0) :
+	    p->c.bufsize;
+	if (need > 0 && buf_reserve(b, need) == -1) {
+		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+		return (-1);
+	}
+	do {
+		n = read(p->c.src, BUF_TAIL(b), pipe_read_size(p, b));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		relay_fail(r, p, RELAY_ERR_READ, errno);
+	if (n > 0) {
+		p->nread += (uint64_t)n;
+		r->last_active = loop_now(r->loop);
+	}
+	return (n);
+}
+
+static void
+pipe_fill(struct relay *r, struct relay_pipe *p)
+{
+	struct buf	*b = pipe_is_raw(p) ? &p->outb : &p->inb;
+	ssize_t		 n;
+
+	if (!pipe_wants_read(r, p))
+		return;
+	if ((n = pipe_read(r, p, b)) == -1)
+		return;
+	if (n > 0) {
+		b->len += (size_t)n;
+		if (pipe_is_raw(p)) {
+			if (p->c.transform != NULL)
+				p->c.transform(BUF_TAIL(b) - n, (size_t)n);
+			if (p->c.dst < 0)
+				buf_consume(b, b->len);
+		} else if (pipe_decode(r, p) == -1)
+			return;
+	}
+	if (n == 0 || (p->c.limit > 0 && p->nread >= p->c.limit))
+		(void)pipe_at_eof(r, p);
+}
+
+/* Writes what is pending; EAGAIN leaves the rest for later. */
+static void
+pipe_flush(struct relay *r, struct relay_pipe *p)
+{
+	ssize_t	n;
+
+	while (p->outb.len > 0 && p->c.dst >= 0) {
+		n = write(p->c.dst, BUF_HEAD(&p->outb), p->outb.len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				relay_fail(r, p, RELAY_ERR_WRITE, errno);
+			return;
+		}
+		buf_consume(&p->outb, (size_t)n);
+		p->nwritten += (uint64_t)n;
+		r->last_active = loop_now(r->loop);
+	}
+	if (p->c.free_idle) {
+		buf_free(&p->outb);
+		if (p->inb.len == 0)
+			buf_free(&p->inb);
+	}
+}
+
+/* After EOF and a full flush, the pipe shuts dst down and is done. */
+static void
+pipe_maybe_done(struct relay_pipe *p)
+{
+	if (p->done || !p->eof || p->outb.len > 0)
+		return;
+	/* Not every dst is a socket: ENOTSOCK is expected and fine. */
+	if (p->c.shutdown_dst && p->c.dst >= 0)
+		(void)shutdown(p->c.dst, SHUT_WR);
+	p->done = 1;
+}
+
+/* Computes the loop mask each fd needs now. */
+static int
+relay_mask_for(const struct relay *r, int fd)
+{
+	const struct relay_pipe	*p;
+	int			 i, mask = 0;
+
+	for (i = 0; i < r->npipes; i++) {
+		p = &r->pipes[i];
+		if (p->c.src == fd && pipe_wants_read(r, p))
+			mask |= LOOP_READABLE;
+		if (p->c.dst == fd && p->outb.len > 0)
+			mask |= LOOP_WRITABLE;
+	}
+	return (mask);
+}
+
+static void
+relay_unregister(struct relay *r)
+{
+	int	i;
+
+	for (i = 0; i < r->nfds; i++)
+		(void)loop_set_fd(r->loop, r->fds[i], 0, NULL, NULL);
+}
+
+/* Returns 1 when the relay has ended (and done_cb has been called). */
+static int
+relay_settle(struct relay *r)
+{
+	int	i, fd, mask, all = 1, ended = 0;
+
+	for (i = 0; i < r->npipes; i++) {
+		pipe_maybe_done(&r->pipes[i]);
+		if (!r->pipes[i].done)
+			all = 0;
+		else if (r->pipes[i].c.ends_relay)
+			ended = 1;
+	}
+	if (r->status == RELAY_RUNNING && (all || ended))
+		r->status = RELAY_DONE;
+	for (i = 0; r->status == RELAY_RUNNING && i < r->nfds; i++) {
+		fd = r->fds[i];
+		mask = relay_mask_for(r, fd);
+		if (mask != loop_get_mask(r->loop, fd) &&
+		    loop_set_fd(r->loop, fd, mask, relay_on_fd, r) == -1)
+			relay_fail(r, &r->pipes[0], RELAY_ERR_NOMEM, errno);
+	}
+	if (r->status == RELAY_RUNNING)
+		return (0);
+	relay_unregister(r);
+	/* The callback may free r: touch nothing after it. */
+	r->done_cb(r, r->done_arg);
+	return (1);
+}
+
+static void
+relay_on_fd(struct loop *l, int fd, int mask, void *arg)
+{
+	struct relay		*r = arg;
+	struct relay_pipe	*p;
+	int			 i;
+
+	for (i = 0; i < r->npipes && r->status == RELAY_RUNNING; i++) {
+		p = &r->pipes[i];
+		if ((mask & LOOP_WRITABLE) && p->c.dst == fd)
+			pipe_flush(r, p);
+		if ((mask & LOOP_READABLE) && p->c.src == fd) {
+			pipe_fill(r, p);
+			/* Write at once: saves a wakeup per message. */
+			if (r->status == RELAY_RUNNING)
+				pipe_flush(r, p);
+		}
+	}
+	(void)relay_settle(r);
+}
+
+int
+relay_start(struct relay *r)
+{
+	r->last_active = loop_now(r->loop);
+	/* Nothing has been read yet, so the relay cannot end here. */
+	(void)relay_settle(r);
+	return (0);
+}
+
+void
+relay_end_input(struct relay *r, int i)
+{
+	if (i < 0 || i >= r->npipes || r->status != RELAY_RUNNING)
+		return;
+	if (!r->pipes[i].eof)
+		(void)pipe_at_eof(r, &r->pipes[i]);
+	(void)relay_settle(r);
+}
+
+void
+relay_pause(struct relay *r, int on)
+{
+	r->paused = on;
+	if (r->status == RELAY_RUNNING)
+		(void)relay_settle(r);
+}
+
+void
+relay_free(struct relay *r)
+{
+	int	i;
+
+	relay_unregister(r);
+	for (i = 0; i < r->npipes; i++) {
+		buf_free(&r->pipes[i].inb);
+		buf_free(&r->pipes[i].outb);
+	}
+	r->npipes = 0;
+	r->nfds = 0;
+}
+
+uint64_t
+relay_bytes_from(const struct relay *r, int fd)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	for (i = 0; i < r->npipes; i++)
+		if (r->pipes[i].c.src == fd)
+			n += r->pipes[i].nread;
+	return (n);
+}
+
+uint64_t
+relay_bytes_to(const struct relay *r, int fd)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	for (i = 0; i < r->npipes; i++)
+		if (r->pipes[i].c.dst == fd)
+			n += r->pipes[i].nwritten;
+	return (n);
+}

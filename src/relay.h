@@ -1,0 +1,118 @@
+/*
+ * The relay: buffered copying from one fd to another through the event
+ * loop, with backpressure (OpenBSD nc readwrite(), one buffer per
+ * direction).  A relay has one or two pipes; each pipe reads from src,
+ * optionally decodes frames, transforms them, re-encodes them and writes
+ * to dst.  A full output buffer turns off reading from src; an empty one
+ * turns off write interest on dst.  End of input leads to
+ * shutdown(SHUT_WR) on dst when asked.
+ *
+ * One fd may be the src of one pipe and the dst of another (a client's
+ * socket), or both ends of one pipe (an echo connection).
+ */
+#ifndef SOCKIT_RELAY_H
+#define SOCKIT_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "frame.h"
+
+struct loop;
+struct relay;
+
+#define RELAY_PIPES_MAX	2
+
+/* Transforms a message (or a raw chunk) in place. */
+typedef void (*relay_transform)(unsigned char *, size_t);
+
+/* What one direction does. */
+struct relay_pipe_conf {
+	int			 src;
+	int			 dst;		/* -1: discard */
+	const struct frame_spec	*in;		/* NULL: raw */
+	const struct frame_spec	*out;		/* NULL: raw */
+	relay_transform		 transform;	/* NULL: copy */
+	size_t			 bufsize;	/* read size and high water */
+	uint64_t		 limit;		/* stop after this many bytes
+						   read (0: no limit) */
+	int			 shutdown_dst;	/* shutdown(SHUT_WR) at EOF */
+	int			 partial_ok;	/* a last unterminated message
+						   at EOF is a message */
+	int			 free_idle;	/* release empty buffers */
+	int			 ends_relay;	/* its end ends the relay */
+};
+
+/* Why a relay (or pipe) stopped. */
+enum relay_status {
+	RELAY_RUNNING = 0,
+	RELAY_DONE,		/* clean end of every pipe */
+	RELAY_ERR_READ,		/* read from src failed (errno in err) */
+	RELAY_ERR_WRITE,	/* write to dst failed (errno in err) */
+	RELAY_ERR_FRAME,	/* frame too big or partial at EOF */
+	RELAY_ERR_NOMEM
+};
+
+struct relay_pipe {
+	struct relay_pipe_conf	 c;
+	struct frame_dec	 dec;
+	struct buf		 inb;	/* undecoded input (framed pipes) */
+	struct buf		 outb;	/* output waiting for dst */
+	uint64_t		 nread;
+	uint64_t		 nwritten;
+	int			 eof;	/* src is finished */
+	int			 done;	/* eof, flushed and shut down */
+};
+
+typedef void (*relay_done_cb)(struct relay *, void *);
+
+struct relay {
+	struct loop		*loop;
+	struct relay_pipe	 pipes[RELAY_PIPES_MAX];
+	int			 npipes;
+	enum relay_status	 status;
+	int			 err;		/* errno for ERR_READ/WRITE */
+	int			 err_pipe;	/* pipe that failed */
+	enum frame_status	 frame_err;	/* for ERR_FRAME */
+	long long		 last_active;	/* loop_now() of last I/O */
+	int			 paused;	/* reading suspended by owner */
+	relay_done_cb		 done_cb;
+	void			*done_arg;
+	int			 fds[2 * RELAY_PIPES_MAX];
+	int			 nfds;
+};
+
+/* Prepares a relay; add pipes next, then relay_start. */
+void	relay_init(struct relay *, struct loop *, relay_done_cb, void *);
+
+/* Adds a pipe; returns its index or -1 when full. */
+int	relay_add_pipe(struct relay *, const struct relay_pipe_conf *);
+
+/*
+ * Registers the fds with the loop and starts copying.  done_cb runs once
+ * when the relay ends (status tells how); the owner then calls
+ * relay_free and closes its fds.  Returns 0 or -1 with errno.
+ */
+int	relay_start(struct relay *);
+
+/*
+ * Marks src of pipe i as finished (the owner decided to stop reading,
+ * e.g. --quit-after); pending output is still flushed.
+ */
+void	relay_end_input(struct relay *, int);
+
+/* Stops reading on every pipe (drain) or resumes. */
+void	relay_pause(struct relay *, int);
+
+/* Unregisters the fds and frees the buffers (does not close fds). */
+void	relay_free(struct relay *);
+
+/* Total bytes read from the given fd / written to it over all pipes. */
+uint64_t relay_bytes_from(const struct relay *, int);
+uint64_t relay_bytes_to(const struct relay *, int);
+
+/* Upper-cases ASCII letters in place (the --upper handler). */
+void	relay_upper(unsigned char *, size_t);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * Signals through a self-pipe (s6 selfpipe): handlers only write the
+ * signal number to a pipe that the event loop watches.
+ */
+#ifndef SOCKIT_SIG_H
+#define SOCKIT_SIG_H
+
+/*
+ * Installs handlers for the given signals (a 0-terminated list) and
+ * returns the read end of the self-pipe (non-blocking, close-on-exec), or
+ * -1 with errno.  Calling it again adds signals to the same pipe.
+ */
+int	sig_open(const int *);
+
+/* Reads one pending signal number; returns 0 when none is pending. */
+int	sig_next(int);
+
+/*
+ * Restores default dispositions and drops the self-pipe, in a child
+ * before exec or before a worker sets up its own.
+ */
+void	sig_reset_child(void);
+
+#endif

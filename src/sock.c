@@ -1,0 +1,519 @@
+/*
+ * Socket utilities: listen, connect, accept and blocking whole-buffer I/O.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "sock.h"
+
+/* The kernel clamps the backlog to net.core.somaxconn: ask for the most. */
+#define SOCK_BACKLOG_MAX	65535
+
+static void __attribute__((format(printf, 2, 3)))
+sock_err(char *err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, SOCK_ERR_LEN, fmt, ap);
+	va_end(ap);
+}
+
+int
+sock_set_nonblock(int fd, int on)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1)
+		return (-1);
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return (fcntl(fd, F_SETFL, flags) == -1 ? -1 : 0);
+}
+
+int
+sock_set_cloexec(int fd)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFD)) == -1)
+		return (-1);
+	return (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1 ? -1 : 0);
+}
+
+static int
+sock_set_int(int fd, int level, int name, int value)
+{
+	return (setsockopt(fd, level, name, &value, sizeof(value)));
+}
+
+int
+sock_set_keepalive(int fd)
+{
+	return (sock_set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1));
+}
+
+int
+sock_set_nodelay(int fd)
+{
+	return (sock_set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1));
+}
+
+/* Closes fd keeping errno from the failure that made us give up. */
+static int
+sock_close_keep_errno(int fd)
+{
+	int	saved = errno;
+
+	(void)close(fd);
+	errno = saved;
+	return (-1);
+}
+
+/* socket() with CLOEXEC (and NONBLOCK on request) from birth. */
+static int
+sock_socket(int family, int type, int nonblock)
+{
+	int	fd;
+
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+	fd = socket(family, type | SOCK_CLOEXEC |
+	    (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (fd != -1 || errno != EINVAL)
+		return (fd);
+#endif
+	if ((fd = socket(family, type, 0)) == -1)
+		return (-1);
+	if (sock_set_cloexec(fd) == -1 ||
+	    (nonblock && sock_set_nonblock(fd, 1) == -1))
+		return (sock_close_keep_errno(fd));
+	return (fd);
+}
+
+/* Binds one resolved address and listens when it is a stream. */
+static int
+sock_bind_one(const struct addrinfo *ai, const struct sock_listen_opts *o)
+{
+	int	fd, backlog;
+
+	if ((fd = sock_socket(ai->ai_family, ai->ai_socktype, 1)) == -1)
+		return (-1);
+	if (sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) == -1)
+		return (sock_close_keep_errno(fd));
+#ifdef SO_REUSEPORT
+	if (o->reuseport &&
+	    sock_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) == -1)
+		return (sock_close_keep_errno(fd));
+#endif
+	/* "::" means both families; a specific v6 address stays v6. */
+	if (ai->ai_family == AF_INET6 &&
+	    sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) == -1)
+		return (sock_close_keep_errno(fd));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		return (sock_close_keep_errno(fd));
+	backlog = o->backlog > 0 ? o->backlog : SOCK_BACKLOG_MAX;
+	if (o->socktype == SOCK_STREAM && listen(fd, backlog) == -1)
+		return (sock_close_keep_errno(fd));
+	return (fd);
+}
+
+static int
+sock_resolve(const char *host, const char *port, int family, int socktype,
+    int flags, struct addrinfo **res, char *err)
+{
+	struct addrinfo	hints;
+	int		rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = socktype;
+	hints.ai_flags = flags;
+	if ((rc = getaddrinfo(host, port, &hints, res)) != 0) {
+		sock_err(err, "%s: %s", host, rc == EAI_SYSTEM ?
+		    strerror(errno) : gai_strerror(rc));
+		errno = rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+sock_listen_inet(const char *host, const char *port, int family,
+    const struct sock_listen_opts *o, char *err)
+{
+	struct addrinfo	*res, *ai;
+	int		 fd = -1;
+
+	if (host == NULL || *host == '\0')
+		host = family == AF_INET6 ? "::1" : "127.0.0.1";
+	if (sock_resolve(host, port, family, o->socktype,
+	    AI_PASSIVE | AI_NUMERICSERV, &res, err) == -1)
+		return (-1);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = sock_bind_one(ai, o)) != -1)
+			break;
+		sock_err(err, "%s port %s", host, port);
+	}
+	freeaddrinfo(res);
+	return (fd);
+}
+
+/* Waits for a non-blocking connect to finish; returns 0 or -1/errno. */
+static int
+sock_connect_wait(int fd, int timeout_ms)
+{
+	struct pollfd	pfd;
+	socklen_t	len;
+	int		rc, soerr;
+
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do {
+		rc = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
+	} while (rc == -1 && errno == EINTR);
+	if (rc == -1)
+		return (-1);
+	if (rc == 0) {
+		errno = ETIMEDOUT;
+		return (-1);
+	}
+	len = sizeof(soerr);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		return (-1);
+	if (soerr != 0) {
+		errno = soerr;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
+    int timeout_ms)
+{
+	if (sock_set_nonblock(fd, 1) == -1)
+		return (-1);
+	if (connect(fd, sa, len) == -1) {
+		if (errno != EINPROGRESS && errno != EINTR &&
+		    errno != EAGAIN)
+			return (-1);
+		if (sock_connect_wait(fd, timeout_ms) == -1)
+			return (-1);
+	}
+	return (sock_set_nonblock(fd, 0));
+}
+
+int
+sock_connect_inet(const char *host, const char *port, int family,
+    int socktype, int timeout_ms, char *err)
+{
+	struct addrinfo	*res, *ai;
+	int		 fd = -1, saved = ECONNREFUSED;
+
+	if (sock_resolve(host, port, family, socktype, AI_NUMERICSERV, &res,
+	    err) == -1)
+		return (-1);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = sock_socket(ai->ai_family, ai->ai_socktype, 0)) == -1) {
+			saved = errno;
+			continue;
+		}
+		if (sock_connect_timeout(fd, ai->ai_addr, ai->ai_addrlen,
+		    timeout_ms) == 0)
+			break;
+		saved = errno;
+		(void)close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		errno = saved;
+	return (fd);
+}
+
+int
+sock_accept(int lfd, struct sockaddr_storage *ss, socklen_t *len)
+{
+	int	fd;
+
+	for (;;) {
+		*len = sizeof(*ss);
+#ifdef HAVE_ACCEPT4
+		fd = accept4(lfd, (struct sockaddr *)ss, len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1 && errno == ENOSYS)
+#endif
+		{
+			fd = accept(lfd, (struct sockaddr *)ss, len);
+			if (fd != -1 && (sock_set_cloexec(fd) == -1 ||
+			    sock_set_nonblock(fd, 1) == -1))
+				return (sock_close_keep_errno(fd));
+		}
+		if (fd != -1 || errno != EINTR)
+			return (fd);
+	}
+}
+
+socklen_t
+sock_unix_sockaddr(const struct addr_unix *a, struct sockaddr_storage *ss)
+{
+	struct sockaddr_un	*sun = (struct sockaddr_un *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	sun->sun_family = AF_UNIX;
+	if (a->abstract) {
+		/* Abstract names start with a NUL and are not terminated. */
+		memcpy(sun->sun_path + 1, a->path, a->len);
+		return ((socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    1 + a->len));
+	}
+	memcpy(sun->sun_path, a->path, a->len);
+	return ((socklen_t)(offsetof(struct sockaddr_un, sun_path) + a->len +
+	    1));
+}
+
+/*
+ * A socket file nobody answers on is stale and may go; a live one or a
+ * non-socket stays.  Returns 0 when the path is free to bind.
+ */
+static int
+sock_unix_clear_stale(const struct addr_unix *a, int type)
+{
+	struct stat	st;
+	int		fd;
+
+	if (lstat(a->path, &st) == -1)
+		return (errno == ENOENT ? 0 : -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return (-1);
+	}
+	if ((fd = sock_connect_unix(a, type, 1000, NULL)) != -1) {
+		(void)close(fd);
+		errno = EADDRINUSE;
+		return (-1);
+	}
+	if (errno != ECONNREFUSED && errno != ENOENT)
+		return (-1);
+	if (unlink(a->path) == -1 && errno != ENOENT)
+		return (-1);
+	return (0);
+}
+
+int
+sock_listen_unix(const struct addr_unix *a, int type, int backlog, int mode,
+    char *err)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd;
+
+	if (!a->abstract && sock_unix_clear_stale(a, type) == -1) {
+		sock_err(err, "%s%s", a->path, errno == EEXIST ?
+		    ": exists and is not a socket" : "");
+		return (-1);
+	}
+	if ((fd = sock_socket(AF_UNIX, type, 1)) == -1)
+		return (-1);
+	len = sock_unix_sockaddr(a, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
+		return (sock_close_keep_errno(fd));
+	if (!a->abstract && chmod(a->path, (mode_t)mode) == -1) {
+		(void)unlink(a->path);
+		return (sock_close_keep_errno(fd));
+	}
+	if (type == SOCK_STREAM && listen(fd, backlog > 0 ? backlog :
+	    SOCK_BACKLOG_MAX) == -1) {
+		if (!a->abstract)
+			(void)unlink(a->path);
+		return (sock_close_keep_errno(fd));
+	}
+	return (fd);
+}
+
+int
+sock_connect_unix(const struct addr_unix *a, int type, int timeout_ms,
+    char *err)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd;
+
+	if ((fd = sock_socket(AF_UNIX, type, 0)) == -1)
+		return (-1);
+	len = sock_unix_sockaddr(a, &ss);
+	if (sock_connect_timeout(fd, (struct sockaddr *)&ss, len,
+	    timeout_ms) == -1) {
+		sock_err(err, "%s%s", a->abstract ? "@" : "", a->path);
+		return (sock_close_keep_errno(fd));
+	}
+	return (fd);
+}
+
+/* Waits until fd is ready for events; EINTR just waits again. */
+static int
+sock_wait(int fd, short events)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	while (poll(&pfd, 1, -1) == -1)
+		if (errno != EINTR)
+			return (-1);
+	return (0);
+}
+
+ssize_t
+sock_write_all(int fd, const void *buf, size_t n)
+{
+	const char	*p = buf;
+	size_t		 done = 0;
+	ssize_t		 w;
+
+	while (done < n) {
+		w = write(fd, p + done, n - done);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (sock_wait(fd, POLLOUT) == -1)
+				return (-1);
+			continue;
+		}
+		if (w == -1)
+			return (-1);
+		done += (size_t)w;
+	}
+	return ((ssize_t)done);
+}
+
+ssize_t
+sock_read_full(int fd, void *buf, size_t n)
+{
+	char	*p = buf;
+	size_t	 done = 0;
+	ssize_t	 r;
+
+	while (done < n) {
+		r = read(fd, p + done, n - done);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (sock_wait(fd, POLLIN) == -1)
+				return (-1);
+			continue;
+		}
+		if (r == -1)
+			return (-1);
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return ((ssize_t)done);
+}
+
+static void
+sock_unix_str(const struct sockaddr_un *sun, socklen_t len, char *buf,
+    size_t size)
+{
+	size_t	plen;
+
+	if (len <= offsetof(struct sockaddr_un, sun_path)) {
+		snprintf(buf, size, "unix");
+		return;
+	}
+	plen = len - offsetof(struct sockaddr_un, sun_path);
+	if (sun->sun_path[0] == '\0')
+		snprintf(buf, size, "@%.*s", (int)(plen - 1),
+		    sun->sun_path + 1);
+	else
+		snprintf(buf, size, "%.*s", (int)strnlen(sun->sun_path, plen),
+		    sun->sun_path);
+}
+
+void
+sock_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, size, "[%s]:%u", host, ntohs(in6->sin6_port));
+		break;
+	}
+	case AF_UNIX:
+		sock_unix_str((const struct sockaddr_un *)sa, len, buf, size);
+		break;
+	default:
+		snprintf(buf, size, "?");
+	}
+}
+
+void
+sock_local_str(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		snprintf(buf, size, "?");
+	else
+		sock_addr_str((struct sockaddr *)&ss, len, buf, size);
+}
+
+void
+sock_peer_str(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		snprintf(buf, size, "?");
+	else
+		sock_addr_str((struct sockaddr *)&ss, len, buf, size);
+}
+
+int
+sock_local_port(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (-1);
+	if (ss.ss_family == AF_INET)
+		return (ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	if (ss.ss_family == AF_INET6)
+		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	return (-1);
+}

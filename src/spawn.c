@@ -1,0 +1,77 @@
+/*
+ * fork + exec of per-connection programs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sig.h"
+#include "sock.h"
+#include "spawn.h"
+#include "xmalloc.h"
+
+char **
+spawn_split(const char *line)
+{
+	char	**argv, *copy, *w, *save = NULL;
+	size_t	  n = 0;
+
+	copy = xstrdup(line);
+	argv = xcalloc(strlen(line) / 2 + 2, sizeof(*argv));
+	for (w = strtok_r(copy, " \t\n", &save); w != NULL;
+	    w = strtok_r(NULL, " \t\n", &save))
+		argv[n++] = w;
+	if (n == 0) {
+		free(copy);
+		free(argv);
+		return (NULL);
+	}
+	return (argv);
+}
+
+/* In the child: wire fd to stdin/stdout and exec; never returns. */
+static void
+spawn_exec_child(const struct spawn_cmd *cmd, int fd, const char *peer,
+    const char *local)
+{
+	const char	*what;
+
+	sig_reset_child();
+	/* The child gets a blocking socket, as any program expects. */
+	if (sock_set_nonblock(fd, 0) == -1 || dup2(fd, 0) == -1 ||
+	    dup2(fd, 1) == -1)
+		_exit(127);
+	if (fd > 1)
+		(void)close(fd);
+	if (setenv("SOCKIT_PEER", peer, 1) == -1 ||
+	    setenv("SOCKIT_LOCAL", local, 1) == -1)
+		_exit(127);
+	if (cmd->shell != NULL) {
+		execl("/bin/sh", "sh", "-c", cmd->shell, (char *)NULL);
+		what = "/bin/sh";
+	} else {
+		execvp(cmd->argv[0], cmd->argv);
+		what = cmd->argv[0];
+	}
+	fprintf(stderr, "sockit: exec %s: %s\n", what, strerror(errno));
+	_exit(127);
+}
+
+pid_t
+spawn_child(const struct spawn_cmd *cmd, int fd, const char *peer,
+    const char *local)
+{
+	pid_t	pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0)
+		spawn_exec_child(cmd, fd, peer, local);
+	return (pid);
+}

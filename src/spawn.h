@@ -1,0 +1,29 @@
+/*
+ * Running --exec / --sh-exec programs with a connection as stdin/stdout.
+ */
+#ifndef SOCKIT_SPAWN_H
+#define SOCKIT_SPAWN_H
+
+#include <sys/types.h>
+
+/* What to run: argv without a shell, or a command line for /bin/sh -c. */
+struct spawn_cmd {
+	char	**argv;		/* NULL-terminated; NULL with shell */
+	char	 *shell;	/* for /bin/sh -c; NULL with argv */
+};
+
+/*
+ * Splits a command line on blanks into a NULL-terminated argv (no quoting,
+ * as ncat --exec does).  Returns NULL when it holds no word.
+ */
+char	**spawn_split(const char *);
+
+/*
+ * Forks a child with fd as its stdin and stdout (stderr stays), the given
+ * SOCKIT_PEER and SOCKIT_LOCAL in its environment and default signal
+ * dispositions, and execs cmd.  A child that cannot exec prints one line
+ * and exits 127.  Returns the pid or -1 with errno.
+ */
+pid_t	spawn_child(const struct spawn_cmd *, int, const char *, const char *);
+
+#endif
