@@ -46,6 +46,8 @@ client_opts_init(struct client_opts *o)
 	memset(o, 0, sizeof(*o));
 	frameopt_init(&o->frames, 0);
 	o->quit_after_ms = -1;
+	o->reply_timeout_ms = 1000;
+	o->expect_replies = -1;
 }
 
 static int
@@ -113,6 +115,17 @@ client_opts_set(struct client_opts *o, int id, const char *arg, char **cause)
 		if ((n = args_number(arg, 1, INT64_MAX, cause)) == -1)
 			return (-1);
 		o->recv_bytes = (uint64_t)n;
+		return (0);
+	case CLIENT_OPT_DGRAM:
+		o->dgram = 1;
+		return (0);
+	case CLIENT_OPT_REPLY_TIMEOUT:
+		return (client_set_time(&o->reply_timeout_ms,
+		    "--reply-timeout", arg, cause));
+	case CLIENT_OPT_EXPECT_REPLIES:
+		if ((n = args_number(arg, 0, 100000000, cause)) == -1)
+			return (-1);
+		o->expect_replies = (long)n;
 		return (0);
 	case CLIENT_OPT_PROGRESS:
 		if (arg != NULL && strcmp(arg, "always") != 0) {

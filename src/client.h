@@ -24,6 +24,9 @@ struct client_opts {
 	int			 zero_io;		/* -z */
 	uint64_t		 recv_bytes;		/* 0: unlimited */
 	int			 progress;		/* 0 no, 1 tty, 2 always */
+	int			 dgram;			/* --dgram (unix) */
+	long long		 reply_timeout_ms;	/* datagram clients */
+	long			 expect_replies;	/* -1: not checked */
 };
 
 enum {
@@ -36,8 +39,18 @@ enum {
 	CLIENT_OPT_TIMEOUT,
 	CLIENT_OPT_ZERO,
 	CLIENT_OPT_RECV_BYTES,
-	CLIENT_OPT_PROGRESS
+	CLIENT_OPT_PROGRESS,
+	CLIENT_OPT_DGRAM,
+	CLIENT_OPT_REPLY_TIMEOUT,
+	CLIENT_OPT_EXPECT_REPLIES
 };
+
+/* The options of datagram clients. */
+#define CLIENT_DGRAM_OPTIONS \
+	{ "reply-timeout", 0, ARGS_REQUIRED, CLIENT_OPT_REPLY_TIMEOUT, "SEC", \
+	  "after stdin EOF wait SEC for replies (default 1)" }, \
+	{ "expect-replies", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT_REPLIES, "N", \
+	  "fail (exit 6) unless N replies arrive" }
 
 /* The options every stream client has, for its args_opt table. */
 #define CLIENT_STREAM_OPTIONS \

@@ -1,41 +1,81 @@
 /*
- * The udp-client command (not implemented yet).
+ * Send stdin messages (a line each by default) as UDP datagrams and print
+ * each reply as a line.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
 #include "args.h"
+#include "client.h"
+#include "dgram.h"
+#include "exitcode.h"
 #include "log.h"
+#include "sock.h"
 #include "sockit.h"
 
 static int	cmd_udp_client_exec(const struct cmd_entry *, int, char **);
 
 static const struct args_opt cmd_udp_client_options[] = {
+	{ "send", 0, ARGS_REQUIRED, CLIENT_OPT_SEND, "TEXT",
+	  "send TEXT (escapes decoded) as a datagram instead of stdin" },
+	CLIENT_DGRAM_OPTIONS,
+	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 const struct cmd_entry cmd_udp_client_entry = {
 	.name = "udp-client",
 	.alias = NULL,
-	.usage = "[OPTIONS] ...",
+	.usage = "[OPTIONS] HOST PORT | HOST:PORT | [V6ADDR]:PORT",
 	.summary = "send stdin messages as UDP datagrams, print replies",
 	.options = cmd_udp_client_options,
 	.exec = cmd_udp_client_exec
 };
 
 static int
-cmd_udp_client_nop(void *ctx, int id, const char *arg, char **cause)
+cmd_udp_client_opt(void *ctx, int id, const char *arg, char **cause)
 {
-	return (0);
+	return (client_opts_set(ctx, id, arg, cause));
 }
 
 static int
 cmd_udp_client_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	int	first, rc;
+	struct client_opts	o;
+	struct addr_inet	a;
+	char			err[SOCK_ERR_LEN], target[SOCK_ADDR_LEN];
+	char			*cause = NULL;
+	int			first, rc, fd;
 
-	if ((rc = args_parse(self, argc, argv, cmd_udp_client_nop, NULL,
+	client_opts_init(&o);
+	if ((rc = args_parse(self, argc, argv, cmd_udp_client_opt, &o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	log_error("not implemented yet");
-	return (SOCKIT_EXIT_RUNTIME);
+	if (client_opts_finish(&o, &cause) == -1) {
+		log_error("%s", cause);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (addr_parse_client(argc - first, argv + first, &a, err) == -1) {
+		log_error("%s", err);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	snprintf(target, sizeof(target), strchr(a.host, ':') != NULL ?
+	    "[%s]:%s" : "%s:%s", a.host, a.port);
+	err[0] = '\0';
+	/* A connected socket: ICMP port unreachable becomes ECONNREFUSED. */
+	if ((fd = sock_connect_inet(a.host, a.port, sockit_config.family,
+	    SOCK_DGRAM, 0, err)) == -1) {
+		if (err[0] != '\0')
+			log_error("connect %s: %s", target, err);
+		else
+			log_syserr("connect %s", target);
+		return (exitcode_for_errno(errno));
+	}
+	return (dgram_client(&o, fd, DGRAM_UDP_MAX));
 }

@@ -1,41 +1,97 @@
 /*
- * The udp-server command (not implemented yet).
+ * Serve UDP datagrams from every sender at once; each reply goes to the
+ * sender of its datagram.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
 #include "args.h"
+#include "dgram.h"
 #include "log.h"
+#include "server.h"
+#include "sock.h"
 #include "sockit.h"
 
 static int	cmd_udp_server_exec(const struct cmd_entry *, int, char **);
 
 static const struct args_opt cmd_udp_server_options[] = {
+	{ "bind", 'b', ARGS_REQUIRED, SERVER_OPT_BIND, "HOST",
+	  "listen on HOST (default 127.0.0.1; 0.0.0.0 or :: for all)" },
+	SERVER_HANDLER_OPTIONS,
+	{ "allow", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW, "CIDR",
+	  "answer only senders in CIDR (repeatable)" },
+	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR",
+	  "drop datagrams from CIDR (repeatable; wins over --allow)" },
+	{ "peer-timeout", 0, ARGS_REQUIRED, SERVER_OPT_PEER_TIMEOUT, "SEC",
+	  "forget a sender silent for SEC (default 60)" },
+	{ "idle-timeout", 0, ARGS_REQUIRED, SERVER_OPT_IDLE, "SEC",
+	  "kill an --exec child running longer than SEC (default 10)" },
+	{ "max-conns", 0, ARGS_REQUIRED, SERVER_OPT_MAX_CONNS, "N",
+	  "at most N --exec children at once (default 10000)" },
+	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC",
+	  "on SIGINT/SIGTERM wait SEC for --exec children (default 5)" },
+	SERVER_PORT_FILE_OPTION,
+	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 const struct cmd_entry cmd_udp_server_entry = {
 	.name = "udp-server",
 	.alias = NULL,
-	.usage = "[OPTIONS] ...",
+	.usage = "[OPTIONS] [HOST] PORT | HOST:PORT | [V6ADDR]:PORT",
 	.summary = "serve UDP datagrams from every sender at once",
 	.options = cmd_udp_server_options,
 	.exec = cmd_udp_server_exec
 };
 
 static int
-cmd_udp_server_nop(void *ctx, int id, const char *arg, char **cause)
+cmd_udp_server_opt(void *ctx, int id, const char *arg, char **cause)
 {
-	return (0);
+	return (server_opts_set(ctx, id, arg, cause));
 }
 
 static int
 cmd_udp_server_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	int	first, rc;
+	struct server_opts	o;
+	struct sock_listen_opts	lo;
+	struct addr_inet	a;
+	char			err[SOCK_ERR_LEN], *cause = NULL;
+	char			where[SOCK_ADDR_LEN];
+	int			first, rc, fd;
 
-	if ((rc = args_parse(self, argc, argv, cmd_udp_server_nop, NULL,
+	server_opts_init(&o);
+	if ((rc = args_parse(self, argc, argv, cmd_udp_server_opt, &o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	log_error("not implemented yet");
-	return (SOCKIT_EXIT_RUNTIME);
+	if (server_opts_finish(&o, &cause) == -1) {
+		log_error("%s", cause);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (addr_parse_server(argc - first, argv + first, o.bind, &a,
+	    err) == -1) {
+		log_error("%s", err);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.socktype = SOCK_DGRAM;
+	err[0] = '\0';
+	if ((fd = sock_listen_inet(a.host, a.port, sockit_config.family, &lo,
+	    err)) == -1) {
+		log_syserr("bind %s", err[0] != '\0' ? err : a.host);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	sock_local_str(fd, where, sizeof(where));
+	log_info("listening on %s (udp)", where);
+	if (o.port_file != NULL &&
+	    server_write_port_file(o.port_file, sock_local_port(fd)) == -1) {
+		log_syserr("--port-file %s", o.port_file);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	return (dgram_serve(&o, fd));
 }

@@ -1,41 +1,92 @@
 /*
- * The unix-client command (not implemented yet).
+ * Connect to a Unix-domain socket and relay stdin/stdout, or script it;
+ * with --dgram, send stdin messages as datagrams and print replies.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
 #include "args.h"
+#include "client.h"
+#include "dgram.h"
 #include "log.h"
+#include "sock.h"
 #include "sockit.h"
 
 static int	cmd_unix_client_exec(const struct cmd_entry *, int, char **);
 
 static const struct args_opt cmd_unix_client_options[] = {
+	{ "dgram", 0, ARGS_NONE, CLIENT_OPT_DGRAM, NULL,
+	  "send datagrams (SOCK_DGRAM) instead of a stream" },
+	CLIENT_STREAM_OPTIONS,
+	CLIENT_DGRAM_OPTIONS,
+	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
 const struct cmd_entry cmd_unix_client_entry = {
 	.name = "unix-client",
 	.alias = NULL,
-	.usage = "[OPTIONS] ...",
+	.usage = "[OPTIONS] PATH | @NAME",
 	.summary = "connect to a Unix-domain socket; relay or script it",
 	.options = cmd_unix_client_options,
 	.exec = cmd_unix_client_exec
 };
 
 static int
-cmd_unix_client_nop(void *ctx, int id, const char *arg, char **cause)
+cmd_unix_client_opt(void *ctx, int id, const char *arg, char **cause)
 {
-	return (0);
+	return (client_opts_set(ctx, id, arg, cause));
+}
+
+struct cmd_unix_target {
+	struct addr_unix	a;
+	int			type;
+};
+
+static int
+cmd_unix_client_connect(void *arg, int timeout_ms, char *err)
+{
+	struct cmd_unix_target	*t = arg;
+
+	return (sock_connect_unix(&t->a, t->type, timeout_ms, err));
 }
 
 static int
 cmd_unix_client_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	int	first, rc;
+	struct client_opts	o;
+	struct cmd_unix_target	t;
+	char			err[ADDR_ERR_LEN], *cause = NULL;
+	int			first, rc, fd;
 
-	if ((rc = args_parse(self, argc, argv, cmd_unix_client_nop, NULL,
+	client_opts_init(&o);
+	if ((rc = args_parse(self, argc, argv, cmd_unix_client_opt, &o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	log_error("not implemented yet");
-	return (SOCKIT_EXIT_RUNTIME);
+	if (client_opts_finish(&o, &cause) == -1) {
+		log_error("%s", cause);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (argc - first != 1) {
+		log_error("expected one PATH or @NAME; see 'sockit unix-client "
+		    "--help'");
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (addr_parse_unix(argv[first], &t.a, err) == -1) {
+		log_error("%s", err);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	t.type = o.dgram ? SOCK_DGRAM : SOCK_STREAM;
+	if (o.dgram)
+		return (dgram_client_unix(&o, &t.a, argv[first]));
+	if ((fd = client_connect(&o, cmd_unix_client_connect, &t, argv[first],
+	    &rc)) == -1)
+		return (rc);
+	log_event(LOG_VERBOSE, "connected", argv[first], NULL, NULL);
+	return (client_run(&o, fd));
 }

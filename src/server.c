@@ -78,6 +78,7 @@ server_opts_init(struct server_opts *o)
 	o->drain_ms = 5000;
 	o->workers = 1;
 	o->mode = 0600;
+	o->peer_timeout_ms = 60000;
 	frameopt_init(&o->frames, 0);
 }
 
@@ -162,6 +163,9 @@ server_set_number(struct server_opts *o, int id, const char *arg,
 		break;
 	case SERVER_OPT_BACKLOG:
 		v = o->backlog = (int)args_number(arg, 1, 65535, cause);
+		break;
+	case SERVER_OPT_PEER_TIMEOUT:
+		v = o->peer_timeout_ms = args_seconds(arg, 86400, cause);
 		break;
 	case SERVER_OPT_WORKERS:
 		v = o->workers = (long)args_number(arg, 1, 256, cause);
@@ -496,7 +500,7 @@ conn_start_exec(struct conn *c)
 	if (o->banner_len > 0 &&
 	    sock_write_all(c->fd, o->banner, o->banner_len) == -1)
 		return (-1);
-	if ((c->pid = spawn_child(&o->exec, c->fd, c->peer, local)) == -1)
+	if ((c->pid = spawn_child(&o->exec, c->fd, c->fd, c->peer, local)) == -1)
 		return (-1);
 	(void)close(c->fd);
 	c->fd = -1;

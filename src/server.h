@@ -45,6 +45,7 @@ struct server_opts {
 	const char		*bind;
 	long			 mode;		/* unix-server --mode */
 	int			 dgram;		/* unix-server --dgram */
+	long long		 peer_timeout_ms; /* datagram peers */
 };
 
 /* Option ids shared by the stream servers (see SERVER_OPTIONS). */
@@ -72,7 +73,8 @@ enum {
 	SERVER_OPT_REUSEPORT,
 	SERVER_OPT_WORKERS,
 	SERVER_OPT_MODE,
-	SERVER_OPT_DGRAM
+	SERVER_OPT_DGRAM,
+	SERVER_OPT_PEER_TIMEOUT
 };
 
 /* The handler options every server has, for its args_opt table. */
@@ -110,10 +112,13 @@ enum {
 	  "refuse peers in CIDR (repeatable; wins over --allow)" }, \
 	{ "backlog", 0, ARGS_REQUIRED, SERVER_OPT_BACKLOG, "N", \
 	  "listen backlog (default: the system maximum)" }, \
-	{ "port-file", 0, ARGS_REQUIRED, SERVER_OPT_PORT_FILE, "FILE", \
-	  "write the bound port to FILE once listening" }, \
 	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC", \
 	  "on SIGINT/SIGTERM finish connections for SEC (default 5)" }
+
+/* Servers bound to a port report it to scripts. */
+#define SERVER_PORT_FILE_OPTION \
+	{ "port-file", 0, ARGS_REQUIRED, SERVER_OPT_PORT_FILE, "FILE", \
+	  "write the bound port to FILE once listening" }
 
 /* Sets the defaults: echo, raw framing, 10000 conns, 5 s drain. */
 void	server_opts_init(struct server_opts *);

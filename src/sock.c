@@ -517,3 +517,20 @@ sock_local_port(int fd)
 		return (ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
 	return (-1);
 }
+
+int
+sock_pipe(int *fds)
+{
+#ifdef HAVE_PIPE2
+	return (pipe2(fds, O_CLOEXEC));
+#else
+	if (pipe(fds) == -1)
+		return (-1);
+	if (sock_set_cloexec(fds[0]) == -1 || sock_set_cloexec(fds[1]) == -1) {
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return (-1);
+	}
+	return (0);
+#endif
+}

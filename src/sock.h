@@ -91,6 +91,9 @@ void	sock_addr_str(const struct sockaddr *, socklen_t, char *, size_t);
 void	sock_local_str(int, char *, size_t);
 void	sock_peer_str(int, char *, size_t);
 
+/* pipe() with both ends close-on-exec; returns 0 or -1 with errno. */
+int	sock_pipe(int *);
+
 /* Returns the local port of fd, or -1. */
 int	sock_local_port(int);
 

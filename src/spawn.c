@@ -33,20 +33,20 @@ spawn_split(const char *line)
 	return (argv);
 }
 
-/* In the child: wire fd to stdin/stdout and exec; never returns. */
+/* In the child: wire the fds to stdin/stdout and exec; never returns. */
 static void
-spawn_exec_child(const struct spawn_cmd *cmd, int fd, const char *peer,
-    const char *local)
+spawn_exec_child(const struct spawn_cmd *cmd, int in, int out,
+    const char *peer, const char *local)
 {
 	const char	*what;
 
 	sig_reset_child();
-	/* The child gets a blocking socket, as any program expects. */
-	if (sock_set_nonblock(fd, 0) == -1 || dup2(fd, 0) == -1 ||
-	    dup2(fd, 1) == -1)
+	/* The child gets blocking fds, as any program expects. */
+	if (sock_set_nonblock(in, 0) == -1 || sock_set_nonblock(out, 0) == -1)
 		_exit(127);
-	if (fd > 1)
-		(void)close(fd);
+	/* dup2 clears close-on-exec on 0 and 1; the originals keep it. */
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
+		_exit(127);
 	if (setenv("SOCKIT_PEER", peer, 1) == -1 ||
 	    setenv("SOCKIT_LOCAL", local, 1) == -1)
 		_exit(127);
@@ -62,7 +62,7 @@ spawn_exec_child(const struct spawn_cmd *cmd, int fd, const char *peer,
 }
 
 pid_t
-spawn_child(const struct spawn_cmd *cmd, int fd, const char *peer,
+spawn_child(const struct spawn_cmd *cmd, int in, int out, const char *peer,
     const char *local)
 {
 	pid_t	pid;
@@ -72,6 +72,6 @@ spawn_child(const struct spawn_cmd *cmd, int fd, const char *peer,
 	if ((pid = fork()) == -1)
 		return (-1);
 	if (pid == 0)
-		spawn_exec_child(cmd, fd, peer, local);
+		spawn_exec_child(cmd, in, out, peer, local);
 	return (pid);
 }

@@ -19,11 +19,13 @@ struct spawn_cmd {
 char	**spawn_split(const char *);
 
 /*
- * Forks a child with fd as its stdin and stdout (stderr stays), the given
+ * Forks a child with in as its stdin and out as its stdout (the same fd
+ * for a connection; stderr stays), the given
  * SOCKIT_PEER and SOCKIT_LOCAL in its environment and default signal
  * dispositions, and execs cmd.  A child that cannot exec prints one line
  * and exits 127.  Returns the pid or -1 with errno.
  */
-pid_t	spawn_child(const struct spawn_cmd *, int, const char *, const char *);
+pid_t	spawn_child(const struct spawn_cmd *, int, int, const char *,
+	    const char *);
 
 #endif

@@ -1,0 +1,88 @@
+# Shared helpers for the integration tests (sourced by tests/it-*.sh).
+#
+# Every test gets a short private directory $T (Unix socket paths must fit
+# 108 bytes, even under make distcheck), servers on port 0 whose port is
+# read from --port-file, and a trap that kills what it started.  Every
+# wait is bounded.
+
+: "${SOCKIT:?SOCKIT must point at the sockit binary}"
+T=$(mktemp -d /tmp/sockit.XXXXXX) || exit 1
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# Repeats a command every 20 ms until it succeeds, at most SECONDS.
+# This is a readiness poll (the condition is checked, not assumed).
+poll_until() {
+	secs=$1
+	shift
+	tries=$((secs * 50))
+	while [ "$tries" -gt 0 ]; do
+		"$@" && return 0
+		tries=$((tries - 1))
+		sleep 0.02
+	done
+	return 1
+}
+
+# start_server NAME ARGS...: runs "$SOCKIT ARGS --port-file $T/NAME.port"
+# in the background, stderr to $T/NAME.err, and waits until it listens.
+# Sets NAME_PID and NAME_PORT.
+start_server() {
+	name=$1
+	shift
+	rm -f "$T/$name.port"
+	"$SOCKIT" "$@" --port-file "$T/$name.port" 2>"$T/$name.err" &
+	pid=$!
+	PIDS="$PIDS $pid"
+	eval "${name}_PID=$pid"
+	poll_until 10 test -s "$T/$name.port" ||
+	    fail "$name did not start: $(cat "$T/$name.err")"
+	eval "${name}_PORT=$(cat "$T/$name.port")"
+}
+
+# wait_exit PID SECONDS: waits for a background job to end; sets RC.
+wait_exit() {
+	poll_until "$2" sh -c "! kill -0 $1 2>/dev/null" ||
+	    fail "process $1 still running after $2 s"
+	wait "$1"
+	RC=$?
+}
+
+# expect_rc WANT CMD...: runs CMD, fails unless it exits WANT.
+expect_rc() {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want"
+}
+
+# Resident set size of a process in KiB.
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"
+}

@@ -1,0 +1,323 @@
+/*
+ * The datagram client: stdin messages (or --send texts) out as datagrams
+ * on a connected socket, replies printed one message each.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "dgram.h"
+#include "exitcode.h"
+#include "log.h"
+#include "sock.h"
+#include "sockit.h"
+
+#define DC_RECV_MAX	(256 * 1024)
+#define DC_WINDOW	64	/* datagrams sent ahead of replies */
+#define DC_STALL_MS	20	/* no reply for this long: send anyway */
+
+struct dc_state {
+	const struct client_opts *o;
+	const struct frame_spec	 *local;
+	int			  fd;
+	size_t			  max;
+	struct buf		  inb;
+	struct frame_dec	  dec;
+	int			  in_eof;	/* no more messages to send */
+	size_t			  next_step;	/* --send index */
+	unsigned long long	  sent, replies;
+	struct log_xfer		  x;
+	long long		  last_progress; /* ms: last reply or eof */
+	int			  windowed;	/* the peer answers: pace */
+	int			  stdin_eof;
+	unsigned char		 *rbuf;
+};
+
+static long long
+dc_clock(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Sends one message; returns 0, or an exit code. */
+static int
+dc_send(struct dc_state *d, const unsigned char *p, size_t n)
+{
+	ssize_t	w;
+
+	if (n > d->max) {
+		log_error("message of %zu bytes is over the datagram maximum "
+		    "of %zu", n, d->max);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	do {
+		w = send(d->fd, p, n, 0);
+	} while (w == -1 && (errno == EINTR || errno == ENOBUFS));
+	if (w == -1) {
+		log_syserr("send");
+		return (exitcode_for_errno(errno));
+	}
+	d->sent++;
+	d->x.out += n;
+	return (0);
+}
+
+/*
+ * The window keeps a burst from overflowing the peer's receive queue when
+ * it answers each datagram; a peer that stays silent is not waited for.
+ */
+static int
+dc_window_open(struct dc_state *d)
+{
+	if (d->sent - d->replies < DC_WINDOW)
+		return (1);
+	if (d->replies == 0 && dc_clock() - d->last_progress >= DC_STALL_MS)
+		d->windowed = 0;
+	return (!d->windowed);
+}
+
+/* Sends the whole messages already read; returns 0 or an exit code. */
+static int
+dc_send_buffered(struct dc_state *d)
+{
+	struct frame_msg	m;
+	enum frame_status	st;
+	int			rc;
+
+	while (dc_window_open(d)) {
+		if (d->next_step < d->o->nsteps) {
+			rc = dc_send(d, d->o->steps[d->next_step].data,
+			    d->o->steps[d->next_step].len);
+			d->next_step++;
+			if (rc != 0)
+				return (rc);
+			continue;
+		}
+		if (d->o->nsteps > 0) {
+			if (!d->in_eof)
+				d->last_progress = dc_clock();
+			d->in_eof = 1;
+			return (0);
+		}
+		st = frame_decode(&d->dec, BUF_HEAD(&d->inb), d->inb.len, &m);
+		if (st == FRAME_TOO_BIG) {
+			log_error("stdin: message over the maximum of %zu bytes",
+			    d->max);
+			return (SOCKIT_EXIT_RUNTIME);
+		}
+		if (st != FRAME_OK)
+			break;
+		rc = dc_send(d, BUF_HEAD(&d->inb) + m.off, m.len);
+		buf_consume(&d->inb, m.consumed);
+		if (rc != 0)
+			return (rc);
+	}
+	if (d->stdin_eof && d->inb.len == 0)
+		d->in_eof = 1;
+	return (0);
+}
+
+/* Reads a chunk of stdin; at EOF a last unterminated line is a message. */
+static int
+dc_read_stdin(struct dc_state *d)
+{
+	ssize_t	n;
+	int	rc = 0;
+
+	if (buf_reserve(&d->inb, 65536) == -1) {
+		log_syserr("stdin");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	do {
+		n = read(STDIN_FILENO, BUF_TAIL(&d->inb), BUF_SPACE(&d->inb));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		log_syserr("read stdin");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	d->inb.len += (size_t)n;
+	if (n > 0)
+		return (dc_send_buffered(d));
+	d->stdin_eof = 1;
+	if ((rc = dc_send_buffered(d)) != 0)
+		return (rc);
+	if (d->inb.len > 0) {
+		if (d->local->kind != FRAME_LINE && d->local->kind !=
+		    FRAME_DELIM) {
+			log_error("stdin: %s", frame_strerror(FRAME_PARTIAL));
+			return (SOCKIT_EXIT_PROTOCOL);
+		}
+		rc = dc_send(d, BUF_HEAD(&d->inb), d->inb.len);
+		buf_consume(&d->inb, d->inb.len);
+	}
+	d->in_eof = 1;
+	d->last_progress = dc_clock();
+	return (rc);
+}
+
+/* Prints one reply as a local message; returns 0 or an exit code. */
+static int
+dc_recv(struct dc_state *d)
+{
+	unsigned char	head[FRAME_HDR_MAX], tail[2];
+	ssize_t		n;
+	int		hl, tl;
+
+	do {
+		n = recv(d->fd, d->rbuf, DC_RECV_MAX, 0);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return (0);
+	if (n == -1) {
+		log_syserr("recv");
+		return (exitcode_for_errno(errno));
+	}
+	d->replies++;
+	d->x.in += (unsigned long long)n;
+	d->last_progress = dc_clock();
+	hl = frame_encode_head(d->local, (size_t)n, head);
+	tl = frame_encode_tail(d->local, (size_t)n, tail);
+	if (hl == -1 || tl == -1) {
+		log_error("reply of %zd bytes does not fit the local framing",
+		    n);
+		return (SOCKIT_EXIT_PROTOCOL);
+	}
+	if (sock_write_all(STDOUT_FILENO, head, (size_t)hl) == -1 ||
+	    sock_write_all(STDOUT_FILENO, d->rbuf, (size_t)n) == -1 ||
+	    sock_write_all(STDOUT_FILENO, tail, (size_t)tl) == -1) {
+		log_syserr("write stdout");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	return (0);
+}
+
+/* Returns 1 once nothing more is to be waited for. */
+static int
+dc_finished(struct dc_state *d, int *timeout)
+{
+	long long	left;
+
+	*timeout = -1;
+	if (!d->in_eof) {
+		if (!dc_window_open(d))
+			*timeout = DC_STALL_MS;
+		return (0);
+	}
+	if (d->o->expect_replies >= 0 &&
+	    d->replies >= (unsigned long long)d->o->expect_replies)
+		return (1);
+	left = d->last_progress + d->o->reply_timeout_ms - dc_clock();
+	if (left <= 0)
+		return (1);
+	*timeout = (int)left;
+	return (0);
+}
+
+static int
+dc_loop(struct dc_state *d)
+{
+	struct pollfd	pfd[2];
+	int		timeout, rc = 0, nfds;
+
+	while (rc == 0 && !dc_finished(d, &timeout)) {
+		pfd[0].fd = d->fd;
+		pfd[0].events = POLLIN;
+		nfds = 1;
+		if (!d->stdin_eof && d->o->nsteps == 0 && dc_window_open(d)) {
+			pfd[1].fd = STDIN_FILENO;
+			pfd[1].events = POLLIN;
+			nfds = 2;
+		}
+		if (poll(pfd, (nfds_t)nfds, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_syserr("poll");
+			return (SOCKIT_EXIT_RUNTIME);
+		}
+		if (pfd[0].revents != 0)
+			rc = dc_recv(d);
+		if (rc == 0 && nfds == 2 && pfd[1].revents != 0)
+			rc = dc_read_stdin(d);
+		if (rc == 0 && !d->in_eof)
+			rc = dc_send_buffered(d);
+	}
+	return (rc);
+}
+
+int
+dgram_client(const struct client_opts *o, int fd, size_t max)
+{
+	static unsigned char	rbuf[DC_RECV_MAX];
+	struct dc_state		d;
+	long long		started = dc_clock();
+	int			rc;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.fd = fd;
+	d.max = max;
+	d.rbuf = rbuf;
+	d.windowed = 1;
+	d.local = dgram_local_spec(&o->frames);
+	d.last_progress = started;
+	frame_dec_init(&d.dec, d.local);
+	if (sock_set_nonblock(fd, 1) == -1) {
+		log_syserr("socket");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	rc = dc_send_buffered(&d);
+	if (rc == 0)
+		rc = dc_loop(&d);
+	if (rc == 0 && o->expect_replies >= 0 &&
+	    d.replies < (unsigned long long)o->expect_replies) {
+		log_error("--expect-replies %ld: got %llu", o->expect_replies,
+		    d.replies);
+		rc = SOCKIT_EXIT_EXPECT;
+	}
+	d.x.secs = (double)(dc_clock() - started) / 1000.0;
+	if (sockit_config.stats)
+		log_stats(1, &d.x);
+	buf_free(&d.inb);
+	(void)close(fd);
+	return (rc);
+}
+
+int
+dgram_client_unix(const struct client_opts *o, const struct addr_unix *a,
+    const char *name)
+{
+	struct sockaddr_storage	ss;
+	struct sockaddr_un	self;
+	socklen_t		len;
+	int			fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_syserr("socket");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	/* Autobind an abstract name so that the server can answer. */
+	memset(&self, 0, sizeof(self));
+	self.sun_family = AF_UNIX;
+	len = sock_unix_sockaddr(a, &ss);
+	if (bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) == -1 ||
+	    connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		log_syserr("connect %s", name);
+		(void)close(fd);
+		return (exitcode_for_errno(errno));
+	}
+	return (dgram_client(o, fd, DC_RECV_MAX));
+}

@@ -1,0 +1,687 @@
+/*
+ * The datagram server: one unconnected socket serves every sender at
+ * once; each datagram is one message and its reply goes to its sender.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "dgram.h"
+#include "log.h"
+#include "loop.h"
+#include "relay.h"
+#include "sig.h"
+#include "sock.h"
+#include "sockit.h"
+
+#define DG_BUFSIZE	(256 * 1024)	/* > any datagram we accept */
+#define DG_BATCH	64		/* datagrams per wakeup */
+#define DG_BUCKETS	1024
+#define DG_PEERS_MAX	65536		/* peers tracked for logging */
+#define DG_QUEUE_MAX	(4 * 1024 * 1024)
+#define DG_EXEC_TIMEOUT	10000		/* ms, without --idle-timeout */
+#define DG_SOCKBUF	(4 * 1024 * 1024)
+
+struct dg_peer {
+	struct dg_peer		*next;
+	struct sockaddr_storage	 sa;
+	socklen_t		 len;
+	unsigned long long	 in, out;
+	long long		 first, last;
+};
+
+/* A reply that could not be sent at once (EAGAIN). */
+struct dg_reply {
+	struct dg_reply		*next;
+	struct sockaddr_storage	 sa;
+	socklen_t		 len;
+	size_t			 n;
+	unsigned char		 data[];
+};
+
+/* An --exec child answering one datagram. */
+struct dg_job {
+	struct dg_job		*next;
+	struct dg_server	*srv;
+	pid_t			 pid;
+	int			 out;		/* child's stdout, or -1 */
+	int			 reaped;
+	struct buf		 reply;
+	struct sockaddr_storage	 sa;
+	socklen_t		 len;
+	struct loop_timer	 timer;
+};
+
+struct dg_server {
+	const struct server_opts *o;
+	struct loop		 *loop;
+	int			  fd;
+	int			  sigfd;
+	int			  stopping;
+	unsigned char		 *buf;
+	struct dg_peer		 *peers[DG_BUCKETS];
+	long			  npeers;
+	struct loop_timer	  sweep;
+	struct loop_timer	  drain;
+	struct dg_reply		 *qhead, *qtail;
+	size_t			  qbytes;
+	struct dg_job		 *jobs;
+	long			  njobs;
+	const struct frame_spec	 *local;
+	struct sockaddr_storage	  last;
+	socklen_t		  lastlen;
+	struct buf		  inb;		/* stdin, --stdio */
+	struct frame_dec	  dec;
+	unsigned long long	  total;
+	struct log_xfer		  sum;
+	long long		  started;
+};
+
+static void	dg_update_mask(struct dg_server *);
+
+const struct frame_spec *
+dgram_local_spec(const struct frame_opts *f)
+{
+	static struct frame_spec	line;
+	char				err[FRAME_ERR_LEN];
+
+	if (f->local_set)
+		return (&f->local);
+	if (frameopt_framed(f))
+		return (&f->wire);
+	(void)frame_spec_parse("line", &line, err);
+	line.max_len = f->max_frame;
+	return (&line);
+}
+
+static unsigned
+dg_hash(const struct sockaddr_storage *sa, socklen_t len)
+{
+	const unsigned char	*p = (const unsigned char *)sa;
+	unsigned		 h = 2166136261u;
+	socklen_t		 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return (h % DG_BUCKETS);
+}
+
+static void
+dg_peer_name(const struct sockaddr_storage *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	sock_addr_str((const struct sockaddr *)sa, len, buf, size);
+}
+
+/* Finds or adds the peer; NULL when the table is full. */
+static struct dg_peer *
+dg_peer_get(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len)
+{
+	struct dg_peer	*p, **head = &s->peers[dg_hash(sa, len)];
+	char		 name[SOCK_ADDR_LEN];
+
+	for (p = *head; p != NULL; p = p->next)
+		if (p->len == len && memcmp(&p->sa, sa, len) == 0)
+			return (p);
+	if (s->npeers >= DG_PEERS_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	memcpy(&p->sa, sa, len);
+	p->len = len;
+	p->first = loop_now(s->loop);
+	p->next = *head;
+	*head = p;
+	s->npeers++;
+	s->total++;
+	dg_peer_name(sa, len, name, sizeof(name));
+	log_event(LOG_VERBOSE, "accepted", name, NULL, NULL);
+	return (p);
+}
+
+static void
+dg_peer_close(struct dg_server *s, struct dg_peer *p, const char *why)
+{
+	struct log_xfer	x;
+	char		name[SOCK_ADDR_LEN];
+
+	dg_peer_name(&p->sa, p->len, name, sizeof(name));
+	x.in = p->in;
+	x.out = p->out;
+	x.secs = (double)(p->last - p->first) / 1000.0;
+	log_event(LOG_VERBOSE, "closed", name, &x, why);
+	s->sum.in += p->in;
+	s->sum.out += p->out;
+	s->npeers--;
+	free(p);
+}
+
+/* Forgets peers silent for --peer-timeout. */
+static void
+dg_sweep(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dg_server	*s = arg;
+	struct dg_peer		**pp, *p;
+	long long		 cutoff = loop_now(l) - s->o->peer_timeout_ms;
+	int			 i;
+
+	for (i = 0; i < DG_BUCKETS; i++) {
+		for (pp = &s->peers[i]; (p = *pp) != NULL;) {
+			if (p->last > cutoff) {
+				pp = &p->next;
+				continue;
+			}
+			*pp = p->next;
+			dg_peer_close(s, p, NULL);
+		}
+	}
+	(void)loop_timer_set(l, t, s->o->peer_timeout_ms / 2 + 1);
+}
+
+static int
+dg_queue_reply(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, const unsigned char *data, size_t n)
+{
+	struct dg_reply	*r;
+
+	if (s->qbytes + n > DG_QUEUE_MAX ||
+	    (r = malloc(sizeof(*r) + n)) == NULL)
+		return (-1);
+	memcpy(&r->sa, sa, len);
+	r->len = len;
+	r->n = n;
+	memcpy(r->data, data, n);
+	r->next = NULL;
+	if (s->qtail != NULL)
+		s->qtail->next = r;
+	else
+		s->qhead = r;
+	s->qtail = r;
+	s->qbytes += n;
+	return (0);
+}
+
+/* Sends one datagram now, or queues it when the socket is full. */
+static void
+dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, const unsigned char *data, size_t n)
+{
+	char	name[SOCK_ADDR_LEN];
+	ssize_t	w;
+
+	if (s->qhead == NULL) {
+		do {
+			w = sendto(s->fd, data, n, 0,
+			    (const struct sockaddr *)sa, len);
+		} while (w == -1 && errno == EINTR);
+		if (w != -1)
+			return;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+			dg_peer_name(sa, len, name, sizeof(name));
+			log_event(LOG_VERBOSE, "send-error", name, NULL,
+			    strerror(errno));
+			return;
+		}
+	}
+	if (dg_queue_reply(s, sa, len, data, n) == -1) {
+		dg_peer_name(sa, len, name, sizeof(name));
+		log_event(LOG_NOTICE, "dropped", name, NULL,
+		    "reply queue full");
+	}
+}
+
+static void
+dg_flush_queue(struct dg_server *s)
+{
+	struct dg_reply	*r;
+	ssize_t		 w;
+
+	while ((r = s->qhead) != NULL) {
+		w = sendto(s->fd, r->data, r->n, 0,
+		    (const struct sockaddr *)&r->sa, r->len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS))
+			return;
+		/* Sent, or failed for this peer only: next one. */
+		s->qhead = r->next;
+		if (s->qhead == NULL)
+			s->qtail = NULL;
+		s->qbytes -= r->n;
+		free(r);
+	}
+}
+
+static void
+dg_job_free(struct dg_server *s, struct dg_job *j)
+{
+	struct dg_job	**jp;
+
+	for (jp = &s->jobs; *jp != NULL; jp = &(*jp)->next)
+		if (*jp == j) {
+			*jp = j->next;
+			break;
+		}
+	loop_timer_cancel(s->loop, &j->timer);
+	buf_free(&j->reply);
+	free(j);
+	s->njobs--;
+}
+
+/* The child's stdout ended: its output is the reply. */
+static void
+dg_job_output_done(struct dg_server *s, struct dg_job *j)
+{
+	(void)loop_set_fd(s->loop, j->out, 0, NULL, NULL);
+	(void)close(j->out);
+	j->out = -1;
+	if (j->reply.len > 0)
+		dg_send(s, &j->sa, j->len, BUF_HEAD(&j->reply), j->reply.len);
+	if (j->reaped)
+		dg_job_free(s, j);
+}
+
+static void
+dg_job_readable(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dg_job	*j = arg;
+	struct dg_server *s = j->srv;
+	ssize_t		 n;
+
+	if (buf_reserve(&j->reply, 16384) == -1) {
+		dg_job_output_done(s, j);
+		return;
+	}
+	do {
+		n = read(fd, BUF_TAIL(&j->reply), BUF_SPACE(&j->reply));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n > 0) {
+		j->reply.len += (size_t)n;
+		if (j->reply.len <= DGRAM_UDP_MAX)
+			return;
+		log_error("--exec reply over %d bytes: not sent",
+		    DGRAM_UDP_MAX);
+		buf_consume(&j->reply, j->reply.len);
+		(void)kill(j->pid, SIGKILL);
+	}
+	dg_job_output_done(s, j);
+}
+
+static void
+dg_job_expired(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dg_job	*j = arg;
+
+	log_error("--exec child %ld timed out; killed", (long)j->pid);
+	(void)kill(j->pid, SIGKILL);
+}
+
+/* Runs the program with the datagram on its stdin. */
+static void
+dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, const unsigned char *data, size_t n)
+{
+	struct dg_job	*j;
+	char		 peer[SOCK_ADDR_LEN], local[SOCK_ADDR_LEN];
+	int		 in[2], out[2];
+
+	if (s->njobs >= s->o->max_conns || (j = calloc(1, sizeof(*j))) ==
+	    NULL) {
+		dg_peer_name(sa, len, peer, sizeof(peer));
+		log_event(LOG_NOTICE, "dropped", peer, NULL, "too many "
+		    "--exec children");
+		return;
+	}
+	dg_peer_name(sa, len, peer, sizeof(peer));
+	sock_local_str(s->fd, local, sizeof(local));
+	if (sock_pipe(in) == -1) {
+		log_syserr("pipe");
+		free(j);
+		return;
+	}
+	if (sock_pipe(out) == -1) {
+		log_syserr("pipe");
+		(void)close(in[0]);
+		(void)close(in[1]);
+		free(j);
+		return;
+	}
+	j->pid = spawn_child(&s->o->exec, in[0], out[1], peer, local);
+	(void)close(in[0]);
+	(void)close(out[1]);
+	/* A datagram fits the empty pipe's 64 KiB: this cannot block. */
+	if (j->pid == -1 || sock_write_all(in[1], data, n) == -1)
+		log_syserr("--exec");
+	(void)close(in[1]);
+	if (j->pid == -1) {
+		(void)close(out[0]);
+		free(j);
+		return;
+	}
+	j->srv = s;
+	j->out = out[0];
+	memcpy(&j->sa, sa, len);
+	j->len = len;
+	loop_timer_init(&j->timer, dg_job_expired, j);
+	(void)loop_timer_set(s->loop, &j->timer, s->o->idle_ms > 0 ?
+	    s->o->idle_ms : DG_EXEC_TIMEOUT);
+	(void)sock_set_nonblock(j->out, 1);
+	(void)loop_set_fd(s->loop, j->out, LOOP_READABLE, dg_job_readable, j);
+	j->next = s->jobs;
+	s->jobs = j;
+	s->njobs++;
+}
+
+static void
+dg_reap(struct dg_server *s)
+{
+	struct dg_job	*j;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (j = s->jobs; j != NULL && j->pid != pid; j = j->next)
+			;
+		if (j == NULL)
+			continue;
+		j->reaped = 1;
+		if (j->out == -1)
+			dg_job_free(s, j);
+	}
+	if (s->stopping && s->njobs == 0)
+		loop_stop(s->loop);
+}
+
+/* --stdio: one datagram becomes one local message on stdout. */
+static void
+dg_to_stdout(struct dg_server *s, const unsigned char *data, size_t n)
+{
+	unsigned char	head[FRAME_HDR_MAX], tail[2];
+	int		hl, tl;
+
+	hl = frame_encode_head(s->local, n, head);
+	tl = frame_encode_tail(s->local, n, tail);
+	if (hl == -1 || tl == -1) {
+		log_error("datagram of %zu bytes does not fit --stdio-frame",
+		    n);
+		return;
+	}
+	if (sock_write_all(STDOUT_FILENO, head, (size_t)hl) == -1 ||
+	    sock_write_all(STDOUT_FILENO, data, n) == -1 ||
+	    sock_write_all(STDOUT_FILENO, tail, (size_t)tl) == -1) {
+		log_syserr("write stdout");
+		s->stopping = 1;
+		loop_stop(s->loop);
+	}
+}
+
+static void
+dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+	switch (s->o->handler) {
+	case SERVER_UPPER:
+		relay_upper(data, n);
+		/* FALLTHROUGH */
+	case SERVER_ECHO:
+		dg_send(s, sa, len, data, n);
+		break;
+	case SERVER_STDIO:
+		memcpy(&s->last, sa, len);
+		s->lastlen = len;
+		dg_to_stdout(s, data, n);
+		break;
+	case SERVER_EXEC:
+		dg_exec(s, sa, len, data, n);
+		break;
+	case SERVER_BANNER:
+		dg_send(s, sa, len, s->o->banner, s->o->banner_len);
+		break;
+	case SERVER_DISCARD:
+		break;
+	}
+}
+
+/* Returns 0 to go on, -1 when the socket has nothing more now. */
+static int
+dg_recv_one(struct dg_server *s)
+{
+	struct sockaddr_storage	 sa;
+	socklen_t		 len = sizeof(sa);
+	struct dg_peer		*p;
+	char			 name[SOCK_ADDR_LEN];
+	ssize_t			 n;
+
+	n = recvfrom(s->fd, s->buf, DG_BUFSIZE, MSG_TRUNC,
+	    (struct sockaddr *)&sa, &len);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_syserr("recvfrom");
+		return (errno == EINTR ? 0 : -1);
+	}
+	dg_peer_name(&sa, len, name, sizeof(name));
+	if ((sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
+	    !addr_acl_permits(&s->o->acl, (struct sockaddr *)&sa)) {
+		log_event(LOG_NOTICE, "denied", name, NULL, "denied");
+		return (0);
+	}
+	if ((size_t)n > DG_BUFSIZE) {
+		log_event(LOG_NOTICE, "dropped", name, NULL,
+		    "datagram too large");
+		return (0);
+	}
+	if ((p = dg_peer_get(s, &sa, len)) != NULL) {
+		p->in += (unsigned long long)n;
+		p->last = loop_now(s->loop);
+		if (s->o->handler == SERVER_ECHO ||
+		    s->o->handler == SERVER_UPPER)
+			p->out += (unsigned long long)n;
+	}
+	dg_handle(s, &sa, len, s->buf, (size_t)n);
+	return (0);
+}
+
+/* --stdio: each stdin message goes to the last peer heard from. */
+static void
+dg_stdin_readable(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dg_server	*s = arg;
+	struct frame_msg	 m;
+	enum frame_status	 st;
+	ssize_t			 n;
+
+	if (buf_reserve(&s->inb, 65536) == -1)
+		return;
+	do {
+		n = read(fd, BUF_TAIL(&s->inb), BUF_SPACE(&s->inb));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		if (n == -1)
+			log_syserr("read stdin");
+		(void)loop_set_fd(l, fd, 0, NULL, NULL);
+		if (s->inb.len > 0 && s->lastlen > 0)
+			dg_send(s, &s->last, s->lastlen, BUF_HEAD(&s->inb),
+			    s->inb.len);
+		buf_free(&s->inb);
+		return;
+	}
+	s->inb.len += (size_t)n;
+	while ((st = frame_decode(&s->dec, BUF_HEAD(&s->inb), s->inb.len,
+	    &m)) == FRAME_OK) {
+		if (s->lastlen > 0)
+			dg_send(s, &s->last, s->lastlen,
+			    BUF_HEAD(&s->inb) + m.off, m.len);
+		else
+			log_error("stdin message dropped: no peer yet");
+		buf_consume(&s->inb, m.consumed);
+	}
+	if (st == FRAME_TOO_BIG) {
+		log_error("stdin: %s", frame_strerror(st));
+		buf_consume(&s->inb, s->inb.len);
+	}
+}
+
+static void
+dg_readable(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dg_server	*s = arg;
+	int			 i;
+
+	if (mask & LOOP_WRITABLE)
+		dg_flush_queue(s);
+	for (i = 0; (mask & LOOP_READABLE) && i < DG_BATCH &&
+	    s->qhead == NULL && !s->stopping; i++)
+		if (dg_recv_one(s) == -1)
+			break;
+	dg_update_mask(s);
+}
+
+/* Reading stops while replies are queued: that is the backpressure. */
+static void
+dg_update_mask(struct dg_server *s)
+{
+	int	mask = 0;
+
+	if (s->qhead != NULL)
+		mask |= LOOP_WRITABLE;
+	else if (!s->stopping)
+		mask |= LOOP_READABLE;
+	if (mask != loop_get_mask(s->loop, s->fd))
+		(void)loop_set_fd(s->loop, s->fd, mask, dg_readable, s);
+}
+
+static void
+dg_drain_expired(struct loop *l, struct loop_timer *t, void *arg)
+{
+	loop_stop(l);
+}
+
+static void
+dg_signal(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dg_server	*s = arg;
+	int			 signo;
+
+	while ((signo = sig_next(fd)) != 0) {
+		if (signo == SIGCHLD) {
+			dg_reap(s);
+			continue;
+		}
+		s->stopping = 1;
+		if (s->njobs == 0)
+			loop_stop(l);
+		else
+			(void)loop_timer_set(l, &s->drain, s->o->drain_ms);
+	}
+}
+
+/* Larger socket buffers absorb bursts (root may exceed rmem_max). */
+static void
+dg_grow_buffers(int fd)
+{
+	int	size = DG_SOCKBUF;
+
+#ifdef SO_RCVBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ==
+	    -1)
+#endif
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+#ifdef SO_SNDBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) ==
+	    -1)
+#endif
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+static int
+dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGCHLD, 0 };
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->fd = fd;
+	s->local = dgram_local_spec(&o->frames);
+	frame_dec_init(&s->dec, s->local);
+	if ((s->buf = malloc(DG_BUFSIZE)) == NULL ||
+	    (s->loop = loop_new()) == NULL) {
+		log_syserr("datagram server");
+		return (-1);
+	}
+	s->started = loop_now(s->loop);
+	loop_timer_init(&s->sweep, dg_sweep, s);
+	loop_timer_init(&s->drain, dg_drain_expired, s);
+	(void)loop_timer_set(s->loop, &s->sweep, o->peer_timeout_ms / 2 + 1);
+	dg_grow_buffers(fd);
+	if ((s->sigfd = sig_open(sigs)) == -1 ||
+	    loop_set_fd(s->loop, s->sigfd, LOOP_READABLE, dg_signal, s) == -1 ||
+	    (o->handler == SERVER_STDIO && loop_set_fd(s->loop, STDIN_FILENO,
+	    LOOP_READABLE, dg_stdin_readable, s) == -1)) {
+		log_syserr("datagram server");
+		return (-1);
+	}
+	dg_update_mask(s);
+	return (0);
+}
+
+static void
+dg_teardown(struct dg_server *s)
+{
+	struct dg_peer	*p;
+	struct dg_reply	*r;
+	int		 i;
+
+	for (i = 0; i < DG_BUCKETS; i++)
+		while ((p = s->peers[i]) != NULL) {
+			s->peers[i] = p->next;
+			dg_peer_close(s, p, NULL);
+		}
+	while ((r = s->qhead) != NULL) {
+		s->qhead = r->next;
+		free(r);
+	}
+	while (s->jobs != NULL) {
+		if (s->jobs->out != -1)
+			(void)close(s->jobs->out);
+		dg_job_free(s, s->jobs);
+	}
+	buf_free(&s->inb);
+	free(s->buf);
+	loop_free(s->loop);
+}
+
+int
+dgram_serve(const struct server_opts *o, int fd)
+{
+	struct dg_server	s;
+	int			rc = SOCKIT_EXIT_OK;
+
+	if (dg_setup(&s, o, fd) == -1)
+		rc = SOCKIT_EXIT_RUNTIME;
+	else if (loop_run(s.loop) == -1) {
+		log_syserr("event loop");
+		rc = SOCKIT_EXIT_RUNTIME;
+	}
+	if (s.loop != NULL) {
+		s.sum.secs = (double)(loop_now(s.loop) - s.started) / 1000.0;
+		dg_teardown(&s);
+		if (sockit_config.stats)
+			log_stats(s.total, &s.sum);
+	}
+	(void)close(fd);
+	return (rc);
+}

@@ -1,0 +1,35 @@
+/*
+ * Datagram server and client, shared by udp-server/udp-client and the
+ * --dgram mode of unix-server/unix-client.  Each datagram is one
+ * message; the local side (stdin/stdout) is line-framed unless
+ * --frame/--stdio-frame says otherwise.
+ */
+#ifndef SOCKIT_DGRAM_H
+#define SOCKIT_DGRAM_H
+
+#include "addr.h"
+#include "client.h"
+#include "server.h"
+
+/* The largest UDP payload over IPv4. */
+#define DGRAM_UDP_MAX	65507
+
+/* Serves datagrams on a bound socket until SIGINT/SIGTERM; exit code. */
+int	dgram_serve(const struct server_opts *, int);
+
+/*
+ * Sends stdin messages (or --send texts) on a connected datagram socket
+ * and prints replies; max is the largest message allowed.  Returns an
+ * exit code (3 when the peer's port is unreachable, 6 when fewer than
+ * --expect-replies replies arrived).
+ */
+int	dgram_client(const struct client_opts *, int, size_t);
+
+/* unix-client --dgram: binds an autobound name, connects, runs. */
+int	dgram_client_unix(const struct client_opts *, const struct addr_unix *,
+	    const char *);
+
+/* The local framing of a datagram command. */
+const struct frame_spec *dgram_local_spec(const struct frame_opts *);
+
+#endif
