@@ -1,13 +1,118 @@
 /*
- * The ssh-lite command (not implemented yet).
+ * Authenticated, encrypted remote command execution for test scripts:
+ * ssh-lite keygen, ssh-lite server and ssh-lite exec.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
 #include "args.h"
 #include "log.h"
+#include "server.h"
+#include "sock.h"
 #include "sockit.h"
+#include "sshl-run.h"
+#include "xmalloc.h"
 
 static int	cmd_ssh_lite_exec(const struct cmd_entry *, int, char **);
+static int	sshl_cmd_keygen(const struct cmd_entry *, int, char **);
+static int	sshl_cmd_server(const struct cmd_entry *, int, char **);
+static int	sshl_cmd_exec(const struct cmd_entry *, int, char **);
+
+enum {
+	SSHL_OPT_OUT = 300,
+	SSHL_OPT_FORCE,
+	SSHL_OPT_KEY_FILE,
+	SSHL_OPT_UNIX,
+	SSHL_OPT_MAX_SESSIONS,
+	SSHL_OPT_ENV,
+	SSHL_OPT_CWD,
+	SSHL_OPT_TIMEOUT,
+	SSHL_OPT_SHELL,
+	SSHL_OPT_CONNECT_TIMEOUT
+};
+
+static const struct args_opt sshl_keygen_options[] = {
+	{ "output", 'o', ARGS_REQUIRED, SSHL_OPT_OUT, "FILE",
+	  "write the key to FILE (mode 0600) instead of stdout" },
+	{ "force", 0, ARGS_NONE, SSHL_OPT_FORCE, NULL,
+	  "overwrite an existing FILE" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_opt sshl_server_options[] = {
+	{ "key-file", 0, ARGS_REQUIRED, SSHL_OPT_KEY_FILE, "FILE",
+	  "the pre-shared key (or SOCKIT_KEY in hex)" },
+	{ "bind", 'b', ARGS_REQUIRED, SERVER_OPT_BIND, "HOST",
+	  "listen on HOST (default 127.0.0.1)" },
+	{ "unix", 0, ARGS_REQUIRED, SSHL_OPT_UNIX, "PATH",
+	  "listen on a Unix socket instead of TCP" },
+	{ "allow", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW, "CIDR",
+	  "accept only peers in CIDR (repeatable)" },
+	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR",
+	  "refuse peers in CIDR (repeatable; wins over --allow)" },
+	{ "port-file", 0, ARGS_REQUIRED, SERVER_OPT_PORT_FILE, "FILE",
+	  "write the bound port to FILE once listening" },
+	{ "max-sessions", 0, ARGS_REQUIRED, SSHL_OPT_MAX_SESSIONS, "N",
+	  "at most N sessions at once (default 64)" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct args_opt sshl_exec_options[] = {
+	{ "key-file", 0, ARGS_REQUIRED, SSHL_OPT_KEY_FILE, "FILE",
+	  "the pre-shared key (or SOCKIT_KEY in hex)" },
+	{ "unix", 0, ARGS_REQUIRED, SSHL_OPT_UNIX, "PATH",
+	  "connect to a Unix socket instead of HOST PORT" },
+	{ "env", 0, ARGS_REQUIRED, SSHL_OPT_ENV, "K=V",
+	  "set K=V in the command's environment (repeatable)" },
+	{ "cwd", 0, ARGS_REQUIRED, SSHL_OPT_CWD, "DIR",
+	  "run the command in DIR" },
+	{ "timeout", 0, ARGS_REQUIRED, SSHL_OPT_TIMEOUT, "SEC",
+	  "kill the command after SEC (TERM, then KILL); exit 124" },
+	{ "shell", 0, ARGS_NONE, SSHL_OPT_SHELL, NULL,
+	  "run the words through /bin/sh -c" },
+	{ "connect-timeout", 'w', ARGS_REQUIRED, SSHL_OPT_CONNECT_TIMEOUT,
+	  "SEC", "give up connecting after SEC" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct cmd_entry sshl_keygen_entry = {
+	.name = "ssh-lite keygen",
+	.usage = "[-o FILE] [--force]",
+	.summary = "Generate a 256-bit pre-shared key, written in hex.",
+	.options = sshl_keygen_options,
+	.exec = sshl_cmd_keygen
+};
+
+static const struct cmd_entry sshl_server_entry = {
+	.name = "ssh-lite server",
+	.usage = "[OPTIONS] [HOST] PORT --key-file FILE | --unix PATH",
+	.summary = "Run commands for authenticated ssh-lite clients.",
+	.options = sshl_server_options,
+	.exec = sshl_cmd_server
+};
+
+static const struct cmd_entry sshl_exec_entry = {
+	.name = "ssh-lite exec",
+	.usage = "[OPTIONS] HOST PORT | --unix PATH --key-file FILE -- PROG "
+	    "[ARGS...]",
+	.summary = "Run PROG on an ssh-lite server; exit with its status.",
+	.options = sshl_exec_options,
+	.exec = sshl_cmd_exec
+};
+
+static const struct cmd_entry *const sshl_subs[] = {
+	&sshl_keygen_entry, &sshl_server_entry, &sshl_exec_entry, NULL
+};
 
 static const struct args_opt cmd_ssh_lite_options[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -16,26 +121,307 @@ static const struct args_opt cmd_ssh_lite_options[] = {
 const struct cmd_entry cmd_ssh_lite_entry = {
 	.name = "ssh-lite",
 	.alias = NULL,
-	.usage = "[OPTIONS] ...",
-	.summary = "authenticated remote command execution (keygen, server, exec)",
+	.usage = "keygen | server | exec [OPTIONS] ...",
+	.summary = "authenticated remote command execution (keygen, server, "
+	    "exec)",
 	.options = cmd_ssh_lite_options,
 	.exec = cmd_ssh_lite_exec
 };
 
+/* Options of all three subcommands. */
+struct sshl_cli {
+	const char		*out;
+	int			 force;
+	const char		*key_file;
+	const char		*unix_path;
+	const char		*bind;
+	const char		*port_file;
+	struct sshl_server_opts	 srv;
+	struct sshl_exec	 exec;
+	size_t			 nenv;
+	long long		 connect_ms;
+};
+
 static int
-cmd_ssh_lite_nop(void *ctx, int id, const char *arg, char **cause)
+sshl_cli_opt(void *ctx, int id, const char *arg, char **cause)
 {
+	struct sshl_cli	*c = ctx;
+	struct addr_cidr **list;
+	size_t		*n;
+	long long	 v;
+	char		 err[ADDR_ERR_LEN];
+
+	switch (id) {
+	case SSHL_OPT_OUT:
+		c->out = arg;
+		return (0);
+	case SSHL_OPT_FORCE:
+		c->force = 1;
+		return (0);
+	case SSHL_OPT_KEY_FILE:
+		c->key_file = arg;
+		return (0);
+	case SSHL_OPT_UNIX:
+		c->unix_path = arg;
+		return (0);
+	case SERVER_OPT_BIND:
+		c->bind = arg;
+		return (0);
+	case SERVER_OPT_PORT_FILE:
+		c->port_file = arg;
+		return (0);
+	case SSHL_OPT_SHELL:
+		c->exec.shell = 1;
+		return (0);
+	case SSHL_OPT_CWD:
+		c->exec.cwd = xstrdup(arg);
+		return (0);
+	case SSHL_OPT_ENV:
+		if (strchr(arg, '=') == NULL || arg[0] == '=') {
+			*cause = args_cause("--env: \"%s\" is not K=V", arg);
+			return (-1);
+		}
+		c->exec.env = xreallocarray(c->exec.env, c->nenv + 2,
+		    sizeof(char *));
+		c->exec.env[c->nenv++] = xstrdup(arg);
+		c->exec.env[c->nenv] = NULL;
+		return (0);
+	case SSHL_OPT_TIMEOUT:
+		if ((v = args_seconds(arg, 86400 * 30, cause)) == -1)
+			return (-1);
+		c->exec.timeout_ms = (uint32_t)(v > 0 ? v : 1);
+		return (0);
+	case SSHL_OPT_CONNECT_TIMEOUT:
+		if ((c->connect_ms = args_seconds(arg, 86400, cause)) == -1)
+			return (-1);
+		return (0);
+	case SSHL_OPT_MAX_SESSIONS:
+		if ((c->srv.max_sessions = (long)args_number(arg, 1, 100000,
+		    cause)) == -1)
+			return (-1);
+		return (0);
+	case SERVER_OPT_ALLOW:
+	case SERVER_OPT_DENY:
+		list = id == SERVER_OPT_ALLOW ? &c->srv.acl.allow :
+		    &c->srv.acl.deny;
+		n = id == SERVER_OPT_ALLOW ? &c->srv.acl.nallow :
+		    &c->srv.acl.ndeny;
+		*list = xreallocarray(*list, *n + 1, sizeof(**list));
+		if (addr_parse_cidr(arg, &(*list)[*n], err) == -1) {
+			*cause = args_cause("%s", err);
+			return (-1);
+		}
+		(*n)++;
+		return (0);
+	}
 	return (0);
+}
+
+/* The key from --key-file, else SOCKIT_KEY; prints why not. */
+static int
+sshl_cli_key(const struct sshl_cli *c, unsigned char *key)
+{
+	char		 err[SSHL_ERR_LEN];
+	const char	*env = getenv("SOCKIT_KEY");
+
+	if (c->key_file != NULL) {
+		if (sshl_key_load(c->key_file, key, err) == 0)
+			return (0);
+	} else if (env != NULL) {
+		if (sshl_key_parse(env, key, err) == 0)
+			return (0);
+		snprintf(err, sizeof(err), "SOCKIT_KEY: expected 64 hex digits");
+	} else
+		snprintf(err, sizeof(err), "no key: give --key-file FILE or set "
+		    "SOCKIT_KEY");
+	log_error("%s", err);
+	return (-1);
+}
+
+static int
+sshl_cmd_keygen(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct sshl_cli	c;
+	unsigned char	key[SSHL_KEY_LEN];
+	char		hex[2 * SSHL_KEY_LEN + 2];
+	int		first, rc, fd;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, &c, &first)) !=
+	    ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	if (first != argc) {
+		log_error("keygen takes no arguments");
+		return (SOCKIT_EXIT_USAGE);
+	}
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex) - 1, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	strcat(hex, "\n");
+	if (c.out == NULL)
+		fd = STDOUT_FILENO;
+	else if ((fd = open(c.out, O_WRONLY | O_CREAT | O_CLOEXEC | (c.force ?
+	    O_TRUNC : O_EXCL), 0600)) == -1) {
+		log_syserr("%s%s", c.out, errno == EEXIST ?
+		    " (use --force to overwrite)" : "");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	/* --force may reuse a file with looser permissions: tighten them. */
+	rc = (c.out != NULL && fchmod(fd, 0600) == -1) ||
+	    sock_write_all(fd, hex, strlen(hex)) == -1;
+	sodium_memzero(hex, sizeof(hex));
+	if (rc || (c.out != NULL && close(fd) == -1)) {
+		log_syserr("write %s", c.out != NULL ? c.out : "stdout");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	return (SOCKIT_EXIT_OK);
+}
+
+static int
+sshl_listen(const struct sshl_cli *c, int argc, char **argv)
+{
+	struct sock_listen_opts	lo;
+	struct addr_inet	a;
+	struct addr_unix	u;
+	char			err[SOCK_ERR_LEN] = "", where[SOCK_ADDR_LEN];
+	int			fd;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.socktype = SOCK_STREAM;
+	if (c->unix_path != NULL) {
+		if (argc != 0 || addr_parse_unix(c->unix_path, &u, err) == -1) {
+			log_error("%s", argc != 0 ? "--unix takes no HOST PORT"
+			    : err);
+			return (-2);
+		}
+		fd = sock_listen_unix(&u, SOCK_STREAM, 0, 0600, err);
+	} else {
+		if (addr_parse_server(argc, argv, c->bind, &a, err) == -1) {
+			log_error("%s", err);
+			return (-2);
+		}
+		fd = sock_listen_inet(a.host, a.port, sockit_config.family,
+		    &lo, err);
+	}
+	if (fd == -1) {
+		log_syserr("listen %s", err[0] != '\0' ? err : "");
+		return (-1);
+	}
+	sock_local_str(fd, where, sizeof(where));
+	log_info("listening on %s (ssh-lite)", where);
+	return (fd);
+}
+
+static int
+sshl_cmd_server(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct sshl_cli	c;
+	int		first, rc, fd;
+
+	memset(&c, 0, sizeof(c));
+	c.srv.max_sessions = 64;
+	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, &c, &first)) !=
+	    ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	if (sshl_init() == -1 || sshl_cli_key(&c, c.srv.key) == -1)
+		return (SOCKIT_EXIT_USAGE);
+	if ((fd = sshl_listen(&c, argc - first, argv + first)) < 0)
+		return (fd == -2 ? SOCKIT_EXIT_USAGE : SOCKIT_EXIT_RUNTIME);
+	if (c.port_file != NULL && c.unix_path == NULL &&
+	    server_write_port_file(c.port_file, sock_local_port(fd)) == -1) {
+		log_syserr("--port-file %s", c.port_file);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	rc = sshl_server_run(&c.srv, fd);
+	if (c.unix_path != NULL && c.unix_path[0] != '@')
+		(void)unlink(c.unix_path);
+	return (rc);
+}
+
+/* Connects for exec; returns the fd or -1 after printing why. */
+static int
+sshl_connect(const struct sshl_cli *c, int argc, char **argv)
+{
+	struct addr_inet	a;
+	struct addr_unix	u;
+	char			err[SOCK_ERR_LEN] = "";
+	int			fd;
+
+	if (c->unix_path != NULL) {
+		if (addr_parse_unix(c->unix_path, &u, err) == -1) {
+			log_error("%s", err);
+			return (-1);
+		}
+		fd = sock_connect_unix(&u, SOCK_STREAM, (int)c->connect_ms,
+		    err);
+	} else {
+		if (argc < 2 || addr_parse_client(2, argv, &a, err) == -1) {
+			log_error("%s", argc < 2 ? "expected HOST PORT" : err);
+			return (-1);
+		}
+		fd = sock_connect_inet(a.host, a.port, sockit_config.family,
+		    SOCK_STREAM, (int)c->connect_ms, err);
+	}
+	if (fd == -1) {
+		if (err[0] != '\0' && errno != ETIMEDOUT &&
+		    errno != ECONNREFUSED)
+			log_error("connect %s", err);
+		else
+			log_syserr("connect %s", err);
+	}
+	return (fd);
+}
+
+static int
+sshl_cmd_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct sshl_cli	 c;
+	unsigned char	 key[SSHL_KEY_LEN];
+	char		*empty[] = { NULL };
+	int		 first, rc, fd, naddr;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, &c, &first)) !=
+	    ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	naddr = c.unix_path != NULL ? 0 : 2;
+	if (argc - first <= naddr) {
+		log_error("no command given; see 'sockit ssh-lite exec --help'");
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (sshl_init() == -1 || sshl_cli_key(&c, key) == -1)
+		return (SOCKIT_EXIT_USAGE);
+	if ((fd = sshl_connect(&c, naddr, argv + first)) == -1)
+		return (SSHL_EXIT_OWN);
+	c.exec.argv = argv + first + naddr;
+	if (c.exec.env == NULL)
+		c.exec.env = empty;
+	rc = sshl_exec_run(key, &c.exec, fd);
+	sodium_memzero(key, sizeof(key));
+	return (rc);
 }
 
 static int
 cmd_ssh_lite_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	int	first, rc;
+	size_t	i;
 
-	if ((rc = args_parse(self, argc, argv, cmd_ssh_lite_nop, NULL,
-	    &first)) != ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	log_error("not implemented yet");
-	return (SOCKIT_EXIT_RUNTIME);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		args_usage(argc < 2 ? stderr : stdout, self);
+		for (i = 0; sshl_subs[i] != NULL; i++)
+			fprintf(argc < 2 ? stderr : stdout, "\n  sockit %s %s\n"
+			    "    %s\n", sshl_subs[i]->name, sshl_subs[i]->usage,
+			    sshl_subs[i]->summary);
+		return (argc < 2 ? SOCKIT_EXIT_USAGE : SOCKIT_EXIT_OK);
+	}
+	for (i = 0; sshl_subs[i] != NULL; i++)
+		if (strcmp(sshl_subs[i]->name + strlen("ssh-lite "),
+		    argv[1]) == 0) {
+			log_set_command(sshl_subs[i]->name);
+			return (sshl_subs[i]->exec(sshl_subs[i], argc - 1,
+			    argv + 1));
+		}
+	log_error("unknown subcommand \"%s\" (keygen, server, exec)", argv[1]);
+	return (SOCKIT_EXIT_USAGE);
 }
