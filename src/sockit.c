@@ -72,6 +72,13 @@ cmd_help(int argc, char **argv)
 	}
 	if ((entry = cmd_find(argv[1])) == NULL)
 		return (SOCKIT_EXIT_USAGE);
+	/* "help ssh-lite exec": the command prints its own subcommand help. */
+	if (argc > 2) {
+		char	*sub[] = { argv[1], argv[2], (char *)"--help", NULL };
+
+		log_set_command(entry->name);
+		return (entry->exec(entry, 3, sub));
+	}
 	args_usage(stdout, entry);
 	return (SOCKIT_EXIT_OK);
 }
