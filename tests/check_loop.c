@@ -1,1 +1,827 @@
-int main(void){return 0;}
+/*
+ * Unit tests for the event loop: fd readiness and masks, the timer heap,
+ * and dispatch when callbacks change the fd table under the loop's feet.
+ * Every fd is one end of a socketpair() or a temporary regular file.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "loop.h"
+
+#define NTIMERS		200	/* timers in the heap stress test */
+#define HIGH_FD		300	/* beyond the first fd table allocation */
+
+static struct loop	*l;
+
+/* What fd callbacks saw, for the assertions. */
+struct seen {
+	int	calls;
+	int	fd;
+	int	mask;
+	void	*arg;
+};
+
+static void
+setup(void)
+{
+	l = loop_new();
+	ck_assert_ptr_nonnull(l);
+}
+
+static void
+teardown(void)
+{
+	loop_free(l);
+	l = NULL;
+}
+
+/* A non-blocking, close-on-exec socketpair, as the loop's users make. */
+static void
+pair(int sv[2])
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sv), 0);
+}
+
+static void
+closepair(int sv[2])
+{
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+}
+
+static void
+put(int fd, const char *s)
+{
+	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* An unlinked temporary regular file: epoll refuses those. */
+static int
+regular_file(void)
+{
+	char	path[] = "/tmp/sockit.XXXXXX";
+	int	fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(write(fd, "data", 4), 4);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return (fd);
+}
+
+static void
+on_fd(struct loop *lp, int fd, int mask, void *arg)
+{
+	struct seen	*s = arg;
+
+	ck_assert_ptr_eq(lp, l);
+	s->calls++;
+	s->fd = fd;
+	s->mask = mask;
+	s->arg = arg;
+}
+
+/* Reads what is there so that level-triggered readiness goes away. */
+static void
+on_fd_drain(struct loop *lp, int fd, int mask, void *arg)
+{
+	char	buf[64];
+
+	on_fd(lp, fd, mask, arg);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+START_TEST(test_fd_readable)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_get_mask(l, sv[1]), LOOP_READABLE);
+	/* Nothing to read yet: no callback. */
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	ck_assert_int_eq(s.calls, 0);
+	put(sv[0], "x");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_int_eq(s.fd, sv[1]);
+	ck_assert_int_eq(s.mask, LOOP_READABLE);
+	ck_assert_ptr_eq(s.arg, &s);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_ready_subset)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE | LOOP_WRITABLE,
+	    on_fd_drain, &s), 0);
+	/* An idle socket is writable only: the callback gets that subset. */
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_WRITABLE);
+	put(sv[0], "x");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_READABLE | LOOP_WRITABLE);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_add_del)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_add_fd(l, sv[1], LOOP_READABLE, on_fd_drain, &s),
+	    0);
+	ck_assert_int_eq(loop_add_fd(l, sv[1], LOOP_WRITABLE, on_fd_drain, &s),
+	    0);
+	ck_assert_int_eq(loop_get_mask(l, sv[1]),
+	    LOOP_READABLE | LOOP_WRITABLE);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_WRITABLE);
+
+	/* del keeps the callback and the remaining bit. */
+	ck_assert_int_eq(loop_del_fd(l, sv[1], LOOP_WRITABLE), 0);
+	ck_assert_int_eq(loop_get_mask(l, sv[1]), LOOP_READABLE);
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	put(sv[0], "x");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.calls, 2);
+	ck_assert_int_eq(s.mask, LOOP_READABLE);
+
+	/* Deleting the last bit removes the fd: nothing is left to wait on. */
+	ck_assert_int_eq(loop_del_fd(l, sv[1], LOOP_READABLE), 0);
+	ck_assert_int_eq(loop_get_mask(l, sv[1]), 0);
+	put(sv[0], "y");
+	ck_assert_int_eq(loop_process(l, -1), 0);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(s.calls, 2);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_replace)
+{
+	struct seen	s1 = { 0 }, s2 = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_WRITABLE, on_fd, &s1), 0);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_WRITABLE, on_fd, &s2), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s1.calls, 0);
+	ck_assert_int_eq(s2.calls, 1);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_bad_args)
+{
+	errno = 0;
+	ck_assert_int_eq(loop_set_fd(l, -1, LOOP_READABLE, on_fd, NULL), -1);
+	ck_assert_int_eq(errno, EBADF);
+	/* Unknown fds have no mask, and removing them is not an error. */
+	ck_assert_int_eq(loop_get_mask(l, -1), 0);
+	ck_assert_int_eq(loop_get_mask(l, 100000), 0);
+	ck_assert_int_eq(loop_set_fd(l, 100000, 0, NULL, NULL), 0);
+	ck_assert_int_eq(loop_del_fd(l, 100000, LOOP_READABLE), 0);
+	ck_assert_int_eq(loop_del_fd(l, -1, LOOP_READABLE), 0);
+	/* An empty loop has nothing to wait for and must not block. */
+	ck_assert_int_eq(loop_process(l, -1), 0);
+	ck_assert_int_eq(loop_run(l), 0);
+}
+END_TEST
+
+START_TEST(test_fd_high)
+{
+	struct seen	s = { 0 };
+	int		sv[2], hi;
+
+	pair(sv);
+	ck_assert_int_ge(hi = fcntl(sv[1], F_DUPFD_CLOEXEC, HIGH_FD), HIGH_FD);
+	ck_assert_int_eq(loop_set_fd(l, hi, LOOP_READABLE, on_fd_drain, &s),
+	    0);
+	put(sv[0], "x");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.fd, hi);
+	ck_assert_int_eq(loop_set_fd(l, hi, 0, NULL, NULL), 0);
+	(void)close(hi);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_regular_file)
+{
+	struct seen	s = { 0 };
+	int		fd, sv[2];
+
+	fd = regular_file();
+	pair(sv);
+	/* The backend refuses the file; the loop takes it anyway. */
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_READABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_get_mask(l, fd), LOOP_READABLE);
+	/*
+	 * Always ready: a blocking wait returns at once even with a socket
+	 * that never becomes ready (a hang here is the tcase timeout).
+	 */
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, NULL), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.calls, 2);
+	ck_assert_int_eq(s.fd, fd);
+	ck_assert_int_eq(s.mask, LOOP_READABLE);
+
+	/* A mask change keeps it always ready; removal stops it. */
+	ck_assert_int_eq(loop_add_fd(l, fd, LOOP_WRITABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_READABLE | LOOP_WRITABLE);
+	ck_assert_int_eq(loop_set_fd(l, fd, 0, NULL, NULL), 0);
+	ck_assert_int_eq(loop_get_mask(l, fd), 0);
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	ck_assert_int_eq(s.calls, 3);
+
+	/* And it can come back. */
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_WRITABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_WRITABLE);
+	ck_assert_int_eq(loop_set_fd(l, fd, 0, NULL, NULL), 0);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], 0, NULL, NULL), 0);
+	(void)close(fd);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_regular_file_and_socket)
+{
+	struct seen	sf = { 0 }, ss = { 0 };
+	int		fd, sv[2];
+
+	fd = regular_file();
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_READABLE, on_fd, &sf), 0);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd_drain,
+	    &ss), 0);
+	put(sv[0], "x");
+	/* The backend's events and the always-ready file in one batch. */
+	ck_assert_int_eq(loop_process(l, -1), 2);
+	ck_assert_int_eq(sf.calls, 1);
+	ck_assert_int_eq(ss.calls, 1);
+	ck_assert_int_eq(ss.fd, sv[1]);
+	(void)close(fd);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_fd_hangup)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	(void)close(sv[0]);
+	/* A hang-up is reported as readable: read() then says EOF. */
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_READABLE);
+	ck_assert_int_eq(read(sv[1], &s, 1), 0);
+	(void)close(sv[1]);
+}
+END_TEST
+
+START_TEST(test_fd_backend)
+{
+	const char	*b = loop_backend();
+
+	ck_assert(strcmp(b, "epoll") == 0 || strcmp(b, "poll") == 0);
+}
+END_TEST
+
+/* Timers record the order in which they fire. */
+static int	order[NTIMERS];
+static int	norder;
+
+struct tt {
+	struct loop_timer	 t;
+	int			 id;
+	int			 rearm;		/* times left to re-arm */
+	struct tt		*victim;	/* cancelled when this fires */
+	long long		 when;		/* t.when at arming */
+};
+
+static void
+on_timer(struct loop *lp, struct loop_timer *t, void *arg)
+{
+	struct tt	*x = arg;
+
+	ck_assert_ptr_eq(t, &x->t);
+	/* Fired once per arming, never early, and disarmed on entry. */
+	ck_assert(!loop_timer_armed(t));
+	ck_assert_int_le(t->when, loop_now(lp));
+	ck_assert_int_lt(norder, NTIMERS);
+	order[norder++] = x->id;
+	if (x->victim != NULL)
+		loop_timer_cancel(lp, &x->victim->t);
+	if (x->rearm > 0) {
+		x->rearm--;
+		ck_assert_int_eq(loop_timer_set(lp, t, 1), 0);
+	}
+}
+
+static void
+timers_setup(void)
+{
+	setup();
+	norder = 0;
+}
+
+static void
+arm(struct tt *x, int id, long long ms)
+{
+	if (x->t.cb == NULL)
+		loop_timer_init(&x->t, on_timer, x);
+	x->id = id;
+	ck_assert_int_eq(loop_timer_set(l, &x->t, ms), 0);
+	ck_assert(loop_timer_armed(&x->t));
+	x->when = x->t.when;
+}
+
+START_TEST(test_timer_order)
+{
+	struct tt	x[4];
+	long long	start = loop_now(l);
+
+	memset(x, 0, sizeof(x));
+	arm(&x[0], 30, 30);
+	arm(&x[1], 10, 10);
+	arm(&x[2], 0, 0);
+	arm(&x[3], 20, 20);
+	/* loop_run returns once the last timer has fired. */
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(norder, 4);
+	ck_assert_int_eq(order[0], 0);
+	ck_assert_int_eq(order[1], 10);
+	ck_assert_int_eq(order[2], 20);
+	ck_assert_int_eq(order[3], 30);
+	ck_assert_int_ge(loop_now(l) - start, 30);
+}
+END_TEST
+
+START_TEST(test_timer_init)
+{
+	struct loop_timer	t;
+	int			arg;
+
+	loop_timer_init(&t, NULL, &arg);
+	ck_assert(!loop_timer_armed(&t));
+	ck_assert_uint_eq(t.idx, LOOP_TIMER_IDLE);
+	ck_assert_ptr_eq(t.arg, &arg);
+	/* Cancelling an idle timer is harmless. */
+	loop_timer_cancel(l, &t);
+	ck_assert(!loop_timer_armed(&t));
+}
+END_TEST
+
+START_TEST(test_timer_cancel)
+{
+	struct tt	x[3];
+
+	memset(x, 0, sizeof(x));
+	arm(&x[0], 1, 5);
+	arm(&x[1], 2, 0);
+	arm(&x[2], 3, 10);
+	loop_timer_cancel(l, &x[1].t);
+	ck_assert(!loop_timer_armed(&x[1].t));
+	loop_timer_cancel(l, &x[1].t);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(norder, 2);
+	ck_assert_int_eq(order[0], 1);
+	ck_assert_int_eq(order[1], 3);
+	ck_assert(!loop_timer_armed(&x[0].t));
+}
+END_TEST
+
+START_TEST(test_timer_rearm)
+{
+	struct tt	x[2];
+
+	memset(x, 0, sizeof(x));
+	/* Setting an armed timer moves it rather than adding it twice. */
+	arm(&x[0], 1, 5);
+	arm(&x[1], 2, 10);
+	arm(&x[0], 1, 20);
+	/* A callback may re-arm its own timer: once per arming. */
+	x[1].rearm = 3;
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(norder, 5);
+	ck_assert_int_eq(order[0], 2);
+	ck_assert_int_eq(order[3], 2);
+	ck_assert_int_eq(order[4], 1);
+}
+END_TEST
+
+START_TEST(test_timer_cancel_from_cb)
+{
+	struct tt	x[2];
+
+	memset(x, 0, sizeof(x));
+	arm(&x[0], 1, 0);
+	arm(&x[1], 2, 0);
+	x[0].victim = &x[1];
+	x[1].victim = &x[0];
+	/* Both are due in one pass: whichever runs first cancels the other. */
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(norder, 1);
+	ck_assert(!loop_timer_armed(&x[0].t));
+	ck_assert(!loop_timer_armed(&x[1].t));
+	ck_assert_int_eq(loop_process(l, -1), 0);
+}
+END_TEST
+
+START_TEST(test_timer_heap)
+{
+	static struct tt	x[NTIMERS];
+	long long		last = 0;
+	int			i, fired[NTIMERS];
+	unsigned		seed = 12345;
+
+	memset(x, 0, sizeof(x));
+	memset(fired, 0, sizeof(fired));
+	for (i = 0; i < NTIMERS; i++) {
+		seed = seed * 1103515245 + 12345;
+		arm(&x[i], i, (seed >> 16) % 40);
+	}
+	/* Cancel from the middle of the heap, and re-arm some. */
+	for (i = 0; i < NTIMERS; i += 3)
+		loop_timer_cancel(l, &x[i].t);
+	for (i = 1; i < NTIMERS; i += 7)
+		if (i % 3 != 0)
+			arm(&x[i], i, 40 - i % 40);
+	ck_assert_int_eq(loop_run(l), 0);
+	for (i = 0; i < norder; i++) {
+		ck_assert_int_eq(fired[order[i]]++, 0);
+		ck_assert_int_ne(order[i] % 3, 0);
+		/* The heap pops in deadline order. */
+		ck_assert_int_ge(x[order[i]].when, last);
+		last = x[order[i]].when;
+	}
+	ck_assert_int_eq(norder, NTIMERS - (NTIMERS + 2) / 3);
+}
+END_TEST
+
+START_TEST(test_timer_wakes_wait)
+{
+	struct tt	x;
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	memset(&x, 0, sizeof(x));
+	/* The socket never gets ready: only the timer can end the wait. */
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	arm(&x, 7, 15);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(norder, 1);
+	ck_assert_int_eq(s.calls, 0);
+	/* A bounded wait with nothing due returns nothing. */
+	ck_assert_int_eq(loop_process(l, 1), 0);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_timer_loop_free_armed)
+{
+	struct tt	x;
+
+	memset(&x, 0, sizeof(x));
+	/* Freeing a loop with armed timers and fds must not leak. */
+	arm(&x, 1, 100000);
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	ck_assert_int_eq(norder, 0);
+}
+END_TEST
+
+/* Two fds whose callbacks each remove and close the other. */
+struct killer {
+	int		 fd;
+	struct killer	*other;
+	int		 calls;
+};
+
+static void
+on_kill_other(struct loop *lp, int fd, int mask, void *arg)
+{
+	struct killer	*k = arg;
+
+	k->calls++;
+	ck_assert_int_eq(fd, k->fd);
+	ck_assert_int_ne(k->other->fd, -1);
+	ck_assert_int_eq(loop_set_fd(lp, k->other->fd, 0, NULL, NULL), 0);
+	(void)close(k->other->fd);
+	k->other->fd = -1;
+}
+
+START_TEST(test_dispatch_remove_other)
+{
+	struct killer	k[2];
+	int		a[2], b[2];
+
+	pair(a);
+	pair(b);
+	k[0].fd = a[1];
+	k[0].other = &k[1];
+	k[0].calls = 0;
+	k[1].fd = b[1];
+	k[1].other = &k[0];
+	k[1].calls = 0;
+	ck_assert_int_eq(loop_set_fd(l, a[1], LOOP_READABLE, on_kill_other,
+	    &k[0]), 0);
+	ck_assert_int_eq(loop_set_fd(l, b[1], LOOP_READABLE, on_kill_other,
+	    &k[1]), 0);
+	put(a[0], "x");
+	put(b[0], "x");
+	/*
+	 * Both are ready in one batch; the first callback removes the
+	 * second fd, which must then not be dispatched.
+	 */
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(k[0].calls + k[1].calls, 1);
+	(void)close(k[0].fd == -1 ? k[1].fd : k[0].fd);
+	(void)close(a[0]);
+	(void)close(b[0]);
+}
+END_TEST
+
+/* Removes its own fd and clears the bit of another in the same batch. */
+struct remover {
+	int	calls;
+	int	mask;
+	int	other;
+	int	other_bits;
+};
+
+static void
+on_remove_self(struct loop *lp, int fd, int mask, void *arg)
+{
+	struct remover	*r = arg;
+
+	r->calls++;
+	r->mask = mask;
+	ck_assert_int_eq(loop_set_fd(lp, fd, 0, NULL, NULL), 0);
+	if (r->other != -1)
+		ck_assert_int_eq(loop_del_fd(lp, r->other, r->other_bits), 0);
+}
+
+START_TEST(test_dispatch_remove_self)
+{
+	struct remover	r = { 0, 0, -1, 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_WRITABLE, on_remove_self,
+	    &r), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	ck_assert_int_eq(r.calls, 1);
+	/* With the only fd gone, loop_run has nothing to do. */
+	ck_assert_int_eq(loop_run(l), 0);
+	closepair(sv);
+}
+END_TEST
+
+START_TEST(test_dispatch_narrowed_mask)
+{
+	struct remover	r[2];
+	int		a[2], b[2];
+
+	pair(a);
+	pair(b);
+	/*
+	 * Both fds fire R|W.  Whichever runs first drops the other's
+	 * WRITABLE bit; the second must then see only READABLE.
+	 */
+	memset(r, 0, sizeof(r));
+	r[0].other = b[1];
+	r[0].other_bits = LOOP_WRITABLE;
+	r[1].other = a[1];
+	r[1].other_bits = LOOP_WRITABLE;
+	put(a[0], "x");
+	put(b[0], "x");
+	ck_assert_int_eq(loop_set_fd(l, a[1], LOOP_READABLE | LOOP_WRITABLE,
+	    on_remove_self, &r[0]), 0);
+	ck_assert_int_eq(loop_set_fd(l, b[1], LOOP_READABLE | LOOP_WRITABLE,
+	    on_remove_self, &r[1]), 0);
+	ck_assert_int_eq(loop_process(l, -1), 2);
+	ck_assert_int_eq(r[0].calls, 1);
+	ck_assert_int_eq(r[1].calls, 1);
+	ck_assert_int_eq(r[0].mask | r[1].mask, LOOP_READABLE | LOOP_WRITABLE);
+	ck_assert_int_ne(r[0].mask, r[1].mask);
+	closepair(a);
+	closepair(b);
+}
+END_TEST
+
+static int	grown_fd = -1;
+
+/* Registers a high fd mid-dispatch: the fd and fired tables move. */
+static void
+on_grow(struct loop *lp, int fd, int mask, void *arg)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	if (grown_fd == -1) {
+		ck_assert_int_ge(grown_fd = fcntl(fd, F_DUPFD_CLOEXEC,
+		    4 * HIGH_FD), 4 * HIGH_FD);
+		ck_assert_int_eq(loop_set_fd(lp, grown_fd, LOOP_WRITABLE,
+		    on_grow, calls), 0);
+	}
+}
+
+START_TEST(test_dispatch_grow)
+{
+	int	a[2], b[2], calls = 0;
+
+	pair(a);
+	pair(b);
+	grown_fd = -1;
+	ck_assert_int_eq(loop_set_fd(l, a[1], LOOP_WRITABLE, on_grow, &calls),
+	    0);
+	ck_assert_int_eq(loop_set_fd(l, b[1], LOOP_WRITABLE, on_grow, &calls),
+	    0);
+	ck_assert_int_eq(loop_process(l, -1), 2);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_int_eq(loop_process(l, -1), 3);
+	ck_assert_int_eq(calls, 5);
+	(void)close(grown_fd);
+	closepair(a);
+	closepair(b);
+}
+END_TEST
+
+static void
+on_stop_at(struct loop *lp, int fd, int mask, void *arg)
+{
+	int	*calls = arg;
+
+	if (++*calls % 5 == 0)
+		loop_stop(lp);
+}
+
+START_TEST(test_dispatch_run_stop)
+{
+	int	sv[2], calls = 0;
+
+	pair(sv);
+	/* Always writable: only loop_stop can end loop_run. */
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_WRITABLE, on_stop_at,
+	    &calls), 0);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(calls, 5);
+	/* loop_run clears the stop request of the previous run. */
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(calls, 10);
+	closepair(sv);
+}
+END_TEST
+
+static void
+on_timer_stop(struct loop *lp, struct loop_timer *t, void *arg)
+{
+	int	*fired = arg;
+
+	(*fired)++;
+	loop_stop(lp);
+}
+
+START_TEST(test_dispatch_timer_stop)
+{
+	struct loop_timer	t;
+	struct seen		s = { 0 };
+	int			sv[2], fired = 0;
+
+	pair(sv);
+	/* An idle fd stays registered; the timer is what stops the run. */
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	loop_timer_init(&t, on_timer_stop, &fired);
+	ck_assert_int_eq(loop_timer_set(l, &t, 5), 0);
+	ck_assert_int_eq(loop_run(l), 0);
+	ck_assert_int_eq(fired, 1);
+	ck_assert_int_eq(s.calls, 0);
+	closepair(sv);
+}
+END_TEST
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+START_TEST(test_dispatch_eintr)
+{
+	struct sigaction	sa, osa;
+	struct itimerval	it;
+	struct seen		s = { 0 };
+	int			sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: the wait sees EINTR */
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, &osa), 0);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = 10000;
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	/* The signal interrupts the wait: that is zero events, not -1. */
+	ck_assert_int_eq(loop_process(l, 5000), 0);
+	memset(&it, 0, sizeof(it));
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	ck_assert_int_eq(sigaction(SIGALRM, &osa, NULL), 0);
+	ck_assert_int_eq(s.calls, 0);
+	closepair(sv);
+}
+END_TEST
+
+static Suite *
+loop_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("loop");
+
+	tc = tcase_create("fd");
+	tcase_set_timeout(tc, 10);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_fd_readable);
+	tcase_add_test(tc, test_fd_ready_subset);
+	tcase_add_test(tc, test_fd_add_del);
+	tcase_add_test(tc, test_fd_replace);
+	tcase_add_test(tc, test_fd_bad_args);
+	tcase_add_test(tc, test_fd_high);
+	tcase_add_test(tc, test_fd_regular_file);
+	tcase_add_test(tc, test_fd_regular_file_and_socket);
+	tcase_add_test(tc, test_fd_hangup);
+	tcase_add_test(tc, test_fd_backend);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("timers");
+	tcase_set_timeout(tc, 10);
+	tcase_add_checked_fixture(tc, timers_setup, teardown);
+	tcase_add_test(tc, test_timer_order);
+	tcase_add_test(tc, test_timer_init);
+	tcase_add_test(tc, test_timer_cancel);
+	tcase_add_test(tc, test_timer_rearm);
+	tcase_add_test(tc, test_timer_cancel_from_cb);
+	tcase_add_test(tc, test_timer_heap);
+	tcase_add_test(tc, test_timer_wakes_wait);
+	tcase_add_test(tc, test_timer_loop_free_armed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dispatch");
+	tcase_set_timeout(tc, 10);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_dispatch_remove_other);
+	tcase_add_test(tc, test_dispatch_remove_self);
+	tcase_add_test(tc, test_dispatch_narrowed_mask);
+	tcase_add_test(tc, test_dispatch_grow);
+	tcase_add_test(tc, test_dispatch_run_stop);
+	tcase_add_test(tc, test_dispatch_timer_stop);
+	tcase_add_test(tc, test_dispatch_eintr);
+	suite_add_tcase(s, tc);
+
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failures;
+
+	sr = srunner_create(loop_suite());
+	srunner_run_all(sr, CK_ENV);
+	failures = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failures ? 1 : 0);
+}
