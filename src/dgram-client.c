@@ -41,8 +41,11 @@ struct dc_state {
 	long long		  last_progress; /* ms: last reply or eof */
 	int			  windowed;	/* the peer answers: pace */
 	int			  stdin_eof;
+	int			  blocked;	/* send said EAGAIN */
 	unsigned char		 *rbuf;
 };
+
+#define DC_AGAIN	(-1)	/* dc_send: the socket is full, retry */
 
 static long long
 dc_clock(void)
@@ -53,7 +56,10 @@ dc_clock(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* Sends one message; returns 0, or an exit code. */
+/*
+ * Sends one message; returns 0, DC_AGAIN when the socket cannot take it
+ * now (a Unix datagram queue holds only a few), or an exit code.
+ */
 static int
 dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 {
@@ -66,7 +72,12 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 	}
 	do {
 		w = send(d->fd, p, n, 0);
-	} while (w == -1 && (errno == EINTR || errno == ENOBUFS));
+	} while (w == -1 && errno == EINTR);
+	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == ENOBUFS)) {
+		d->blocked = 1;
+		return (DC_AGAIN);
+	}
 	if (w == -1) {
 		log_syserr("send");
 		return (exitcode_for_errno(errno));
@@ -98,10 +109,12 @@ dc_send_buffered(struct dc_state *d)
 	enum frame_status	st;
 	int			rc;
 
-	while (dc_window_open(d)) {
+	while (!d->blocked && dc_window_open(d)) {
 		if (d->next_step < d->o->nsteps) {
 			rc = dc_send(d, d->o->steps[d->next_step].data,
 			    d->o->steps[d->next_step].len);
+			if (rc == DC_AGAIN)
+				return (0);
 			d->next_step++;
 			if (rc != 0)
 				return (rc);
@@ -119,14 +132,28 @@ dc_send_buffered(struct dc_state *d)
 			    d->max);
 			return (SOCKIT_EXIT_RUNTIME);
 		}
+		if (st == FRAME_NEED_MORE && d->stdin_eof && d->inb.len > 0) {
+			/* An unterminated last line is still a message. */
+			if (d->local->kind != FRAME_LINE &&
+			    d->local->kind != FRAME_DELIM) {
+				log_error("stdin: %s",
+				    frame_strerror(FRAME_PARTIAL));
+				return (SOCKIT_EXIT_PROTOCOL);
+			}
+			m.off = 0;
+			m.len = m.consumed = d->inb.len;
+			st = FRAME_OK;
+		}
 		if (st != FRAME_OK)
 			break;
 		rc = dc_send(d, BUF_HEAD(&d->inb) + m.off, m.len);
+		if (rc == DC_AGAIN)
+			return (0);
 		buf_consume(&d->inb, m.consumed);
 		if (rc != 0)
 			return (rc);
 	}
-	if (d->stdin_eof && d->inb.len == 0)
+	if (d->stdin_eof && d->inb.len == 0 && !d->blocked)
 		d->in_eof = 1;
 	return (0);
 }
@@ -136,7 +163,6 @@ static int
 dc_read_stdin(struct dc_state *d)
 {
 	ssize_t	n;
-	int	rc = 0;
 
 	if (buf_reserve(&d->inb, 65536) == -1) {
 		log_syserr("stdin");
@@ -153,20 +179,8 @@ dc_read_stdin(struct dc_state *d)
 	if (n > 0)
 		return (dc_send_buffered(d));
 	d->stdin_eof = 1;
-	if ((rc = dc_send_buffered(d)) != 0)
-		return (rc);
-	if (d->inb.len > 0) {
-		if (d->local->kind != FRAME_LINE && d->local->kind !=
-		    FRAME_DELIM) {
-			log_error("stdin: %s", frame_strerror(FRAME_PARTIAL));
-			return (SOCKIT_EXIT_PROTOCOL);
-		}
-		rc = dc_send(d, BUF_HEAD(&d->inb), d->inb.len);
-		buf_consume(&d->inb, d->inb.len);
-	}
-	d->in_eof = 1;
 	d->last_progress = dc_clock();
-	return (rc);
+	return (dc_send_buffered(d));
 }
 
 /* Prints one reply as a local message; returns 0 or an exit code. */
@@ -235,9 +249,10 @@ dc_loop(struct dc_state *d)
 
 	while (rc == 0 && !dc_finished(d, &timeout)) {
 		pfd[0].fd = d->fd;
-		pfd[0].events = POLLIN;
+		pfd[0].events = POLLIN | (d->blocked ? POLLOUT : 0);
 		nfds = 1;
-		if (!d->stdin_eof && d->o->nsteps == 0 && dc_window_open(d)) {
+		if (!d->stdin_eof && d->o->nsteps == 0 && !d->blocked &&
+		    dc_window_open(d)) {
 			pfd[1].fd = STDIN_FILENO;
 			pfd[1].events = POLLIN;
 			nfds = 2;
@@ -248,7 +263,9 @@ dc_loop(struct dc_state *d)
 			log_syserr("poll");
 			return (SOCKIT_EXIT_RUNTIME);
 		}
-		if (pfd[0].revents != 0)
+		if (pfd[0].revents & POLLOUT)
+			d->blocked = 0;
+		if (pfd[0].revents & ~POLLOUT)
 			rc = dc_recv(d);
 		if (rc == 0 && nfds == 2 && pfd[1].revents != 0)
 			rc = dc_read_stdin(d);

@@ -365,9 +365,23 @@ relay_on_fd(struct loop *l, int fd, int mask, void *arg)
 int
 relay_start(struct relay *r)
 {
+	int	i, saved;
+
 	r->last_active = loop_now(r->loop);
-	/* Nothing has been read yet, so the relay cannot end here. */
-	(void)relay_settle(r);
+	/*
+	 * Register here rather than in relay_settle, so that a failure is
+	 * returned to the caller instead of ending the relay through
+	 * done_cb before the caller has finished setting up.
+	 */
+	for (i = 0; i < r->nfds; i++) {
+		if (loop_set_fd(r->loop, r->fds[i], relay_mask_for(r,
+		    r->fds[i]), relay_on_fd, r) == -1) {
+			saved = errno;
+			relay_unregister(r);
+			errno = saved;
+			return (-1);
+		}
+	}
 	return (0);
 }
 

@@ -543,14 +543,14 @@ server_new_conn(struct server *s, int fd, const struct sockaddr_storage *ss,
 	s->total++;
 	log_event(LOG_VERBOSE, "accepted", peer, NULL, NULL);
 	conn_set_sockopts(s->o, fd);
+	/* An exec child owns its socket: no idle timer for it. */
+	if (s->o->idle_ms > 0 && s->o->handler != SERVER_EXEC)
+		(void)loop_timer_set(s->loop, &c->idle, s->o->idle_ms);
+	/* Starting may already end (and free) the connection: last step. */
 	rc = s->o->handler == SERVER_EXEC ? conn_start_exec(c) :
 	    conn_start_relay(c);
-	if (rc == -1) {
+	if (rc == -1)
 		conn_close(c, strerror(errno));
-		return;
-	}
-	if (s->o->idle_ms > 0 && c->fd >= 0)
-		(void)loop_timer_set(s->loop, &c->idle, s->o->idle_ms);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -205,6 +206,32 @@ sock_connect_wait(int fd, int timeout_ms)
 	return (0);
 }
 
+/*
+ * A Unix listener with a full queue answers EAGAIN: nothing is in
+ * progress, so try again until the deadline, as a blocking connect would
+ * wait.
+ */
+static int
+sock_connect_retry(int fd, const struct sockaddr *sa, socklen_t len,
+    int timeout_ms)
+{
+	struct timespec	pause = { 0, 10 * 1000 * 1000 };
+	int		waited = 0;
+
+	for (;;) {
+		if (connect(fd, sa, len) == 0)
+			return (0);
+		if (errno != EAGAIN && errno != EINTR)
+			return (-1);
+		if (timeout_ms > 0 && waited >= timeout_ms) {
+			errno = ETIMEDOUT;
+			return (-1);
+		}
+		(void)nanosleep(&pause, NULL);
+		waited += 10;
+	}
+}
+
 int
 sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
     int timeout_ms)
@@ -212,10 +239,12 @@ sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 	if (sock_set_nonblock(fd, 1) == -1)
 		return (-1);
 	if (connect(fd, sa, len) == -1) {
-		if (errno != EINPROGRESS && errno != EINTR &&
-		    errno != EAGAIN)
+		if (errno == EAGAIN) {
+			if (sock_connect_retry(fd, sa, len, timeout_ms) == -1)
+				return (-1);
+		} else if (errno != EINPROGRESS && errno != EINTR)
 			return (-1);
-		if (sock_connect_wait(fd, timeout_ms) == -1)
+		else if (sock_connect_wait(fd, timeout_ms) == -1)
 			return (-1);
 	}
 	return (sock_set_nonblock(fd, 0));
@@ -308,6 +337,11 @@ sock_unix_clear_stale(const struct addr_unix *a, int type)
 	}
 	if ((fd = sock_connect_unix(a, type, 1000, NULL)) != -1) {
 		(void)close(fd);
+		errno = EADDRINUSE;
+		return (-1);
+	}
+	/* A full queue (EAGAIN, then ETIMEDOUT) means someone listens. */
+	if (errno == ETIMEDOUT || errno == EAGAIN) {
 		errno = EADDRINUSE;
 		return (-1);
 	}

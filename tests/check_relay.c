@@ -10,7 +10,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +110,7 @@ teardown(void)
 	free(rg.out);
 }
 
-/* A pipe configuration: a[1] -> b[0], raw, with the given buffer size. */
+/* A raw pipe a[1] -> b[0] that shuts b[0] down at EOF. */
 static struct relay_pipe_conf
 conf(size_t bufsize)
 {
@@ -204,9 +203,9 @@ start(void)
 }
 
 /*
- * Runs the loop until the relay is done and the drainer (if on) has seen
- * EOF, or until the drainer has what it waits for when the peer is never
- * shut down.  Fails when the loop stalls or runs too long.
+ * Runs the loop until the relay is done and the drainer, if on, has seen
+ * EOF.  Fails when nothing happens for 5 s (a stall) or after MAX_ITER
+ * iterations (a spin), so a broken relay cannot hang the test.
  */
 static void
 run(void)

@@ -29,7 +29,7 @@
 #include "addr.h"
 #include "sock.h"
 
-#define IO_LEN		(8 * 1024 * 1024)	/* more than any socket buffer */
+#define IO_LEN		(8 * 1024 * 1024)	/* beyond any socket buffer */
 #define FILL_MAX	64	/* connects tried to fill a backlog */
 
 static char	err[SOCK_ERR_LEN];

@@ -1,0 +1,45 @@
+#!/bin/sh
+# --log-format json writes one JSON object per line with stable fields;
+# --stats prints a summary; --quiet silences all but errors.
+. "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
+need python3
+
+start_server js tcp-server 0 -v --log-format json --stats
+printf 'hello\n' | "$SOCKIT" tcp-client --stats 127.0.0.1 "$js_PORT" \
+    > "$T/out" 2> "$T/client.err" || fail "client failed"
+grep -q '^stats: connections=1 in=6 out=6 ' "$T/client.err" ||
+    fail "client --stats line: $(cat "$T/client.err")"
+poll_until 5 grep -q '"event":"closed"' "$T/js.err" ||
+    fail "no closed event: $(cat "$T/js.err")"
+kill -TERM "$js_PID"
+wait_exit "$js_PID" 10
+[ "$RC" = 0 ] || fail "server exited $RC after SIGTERM"
+
+# Every line parses, and the events carry the documented fields.
+python3 - "$T/js.err" <<'PY' || fail "bad json log: $(cat "$T/js.err")"
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+kinds = [e["event"] for e in events]
+for want in ("info", "accepted", "closed", "stats"):
+    assert want in kinds, (want, kinds)
+for e in events:
+    assert "ts" in e and e["ts"].endswith("Z"), e
+closed = [e for e in events if e["event"] == "closed"][0]
+assert closed["in"] == 6 and closed["out"] == 6, closed
+assert closed["peer"].startswith("127.0.0.1:"), closed
+assert isinstance(closed["duration"], float), closed
+stats = [e for e in events if e["event"] == "stats"][0]
+assert stats["connections"] == 1 and stats["in"] == 6, stats
+PY
+
+# Errors are json too, with the command named.
+"$SOCKIT" tcp-client --log-format json 127.0.0.1 1 2> "$T/err" < /dev/null
+python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).read());
+assert e["event"] == "error" and e["command"] == "tcp-client", e
+assert "refused" in e["error"], e' "$T/err" || fail "json error: $(cat "$T/err")"
+
+# --quiet: no listening line, nothing but errors.
+start_server q tcp-server 0 --quiet
+printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$q_PORT" > /dev/null
+[ ! -s "$T/q.err" ] || fail "--quiet printed: $(cat "$T/q.err")"
+exit 0
