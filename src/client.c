@@ -50,6 +50,18 @@ client_opts_init(struct client_opts *o)
 	o->expect_replies = -1;
 }
 
+void
+client_opts_free(struct client_opts *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nsteps; i++)
+		free(o->steps[i].data);
+	free(o->steps);
+	o->steps = NULL;
+	o->nsteps = 0;
+}
+
 static int
 client_add_step(struct client_opts *o, enum script_op op, const char *arg,
     char **cause)

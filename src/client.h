@@ -76,6 +76,7 @@ enum {
 	  "show bytes and rate on stderr (if a terminal)" }
 
 void	client_opts_init(struct client_opts *);
+void	client_opts_free(struct client_opts *);
 int	client_opts_set(struct client_opts *, int, const char *, char **);
 int	client_opts_finish(struct client_opts *, char **);
 

@@ -217,6 +217,21 @@ sshl_cli_opt(void *ctx, int id, const char *arg, char **cause)
 	return (0);
 }
 
+static void
+sshl_cli_free(struct sshl_cli *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nenv; i++)
+		free(c->exec.env[i]);
+	if (c->nenv > 0)
+		free(c->exec.env);
+	free(c->exec.cwd);
+	free(c->srv.acl.allow);
+	free(c->srv.acl.deny);
+	sodium_memzero(c->srv.key, sizeof(c->srv.key));
+}
+
 /* The key from --key-file, else SOCKIT_KEY; prints why not. */
 static int
 sshl_cli_key(const struct sshl_cli *c, unsigned char *key)
@@ -313,28 +328,40 @@ sshl_listen(const struct sshl_cli *c, int argc, char **argv)
 }
 
 static int
+sshl_server_main(const struct cmd_entry *self, int argc, char **argv,
+    struct sshl_cli *c)
+{
+	int	first, rc, fd;
+
+	c->srv.max_sessions = 64;
+	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, c, &first)) !=
+	    ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	if (sshl_init() == -1 || sshl_cli_key(c, c->srv.key) == -1)
+		return (SOCKIT_EXIT_USAGE);
+	if ((fd = sshl_listen(c, argc - first, argv + first)) < 0)
+		return (fd == -2 ? SOCKIT_EXIT_USAGE : SOCKIT_EXIT_RUNTIME);
+	if (c->port_file != NULL && c->unix_path == NULL &&
+	    server_write_port_file(c->port_file, sock_local_port(fd)) == -1) {
+		log_syserr("--port-file %s", c->port_file);
+		(void)close(fd);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	rc = sshl_server_run(&c->srv, fd);
+	if (c->unix_path != NULL && c->unix_path[0] != '@')
+		(void)unlink(c->unix_path);
+	return (rc);
+}
+
+static int
 sshl_cmd_server(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct sshl_cli	c;
-	int		first, rc, fd;
+	int		rc;
 
 	memset(&c, 0, sizeof(c));
-	c.srv.max_sessions = 64;
-	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, &c, &first)) !=
-	    ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (sshl_init() == -1 || sshl_cli_key(&c, c.srv.key) == -1)
-		return (SOCKIT_EXIT_USAGE);
-	if ((fd = sshl_listen(&c, argc - first, argv + first)) < 0)
-		return (fd == -2 ? SOCKIT_EXIT_USAGE : SOCKIT_EXIT_RUNTIME);
-	if (c.port_file != NULL && c.unix_path == NULL &&
-	    server_write_port_file(c.port_file, sock_local_port(fd)) == -1) {
-		log_syserr("--port-file %s", c.port_file);
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	rc = sshl_server_run(&c.srv, fd);
-	if (c.unix_path != NULL && c.unix_path[0] != '@')
-		(void)unlink(c.unix_path);
+	rc = sshl_server_main(self, argc, argv, &c);
+	sshl_cli_free(&c);
 	return (rc);
 }
 
@@ -373,31 +400,44 @@ sshl_connect(const struct sshl_cli *c, int argc, char **argv)
 }
 
 static int
-sshl_cmd_exec(const struct cmd_entry *self, int argc, char **argv)
+sshl_exec_main(const struct cmd_entry *self, int argc, char **argv,
+    struct sshl_cli *c)
 {
-	struct sshl_cli	 c;
 	unsigned char	 key[SSHL_KEY_LEN];
-	char		*empty[] = { NULL };
+	char		*empty[] = { NULL }, **env = c->exec.env;
 	int		 first, rc, fd, naddr;
 
-	memset(&c, 0, sizeof(c));
-	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, &c, &first)) !=
+	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, c, &first)) !=
 	    ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	naddr = c.unix_path != NULL ? 0 : 2;
+	naddr = c->unix_path != NULL ? 0 : 2;
 	if (argc - first <= naddr) {
 		log_error("no command given; see 'sockit ssh-lite exec --help'");
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (sshl_init() == -1 || sshl_cli_key(&c, key) == -1)
+	if (sshl_init() == -1 || sshl_cli_key(c, key) == -1)
 		return (SOCKIT_EXIT_USAGE);
-	if ((fd = sshl_connect(&c, naddr, argv + first)) == -1)
+	if ((fd = sshl_connect(c, naddr, argv + first)) == -1)
 		return (SSHL_EXIT_OWN);
-	c.exec.argv = argv + first + naddr;
-	if (c.exec.env == NULL)
-		c.exec.env = empty;
-	rc = sshl_exec_run(key, &c.exec, fd);
+	c->exec.argv = argv + first + naddr;
+	env = c->exec.env;
+	if (env == NULL)
+		c->exec.env = empty;
+	rc = sshl_exec_run(key, &c->exec, fd);
+	c->exec.env = env;
 	sodium_memzero(key, sizeof(key));
+	return (rc);
+}
+
+static int
+sshl_cmd_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct sshl_cli	c;
+	int		rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = sshl_exec_main(self, argc, argv, &c);
+	sshl_cli_free(&c);
 	return (rc);
 }
 

@@ -16,6 +16,8 @@
 #include "sockit.h"
 
 static int	cmd_tcp_client_exec(const struct cmd_entry *, int, char **);
+static int	cmd_tcp_client_run(const struct cmd_entry *, int, char **,
+		    struct client_opts *);
 
 static const struct args_opt cmd_tcp_client_options[] = {
 	CLIENT_STREAM_OPTIONS,
@@ -48,19 +50,18 @@ cmd_tcp_client_connect(void *arg, int timeout_ms, char *err)
 }
 
 static int
-cmd_tcp_client_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_tcp_client_run(const struct cmd_entry *self, int argc, char **argv,
+    struct client_opts *o)
 {
-	struct client_opts	o;
 	struct addr_inet	a;
 	char			err[ADDR_ERR_LEN], target[SOCK_ADDR_LEN];
 	char			*cause = NULL;
 	int			first, rc, fd;
 
-	client_opts_init(&o);
-	if ((rc = args_parse(self, argc, argv, cmd_tcp_client_opt, &o,
+	if ((rc = args_parse(self, argc, argv, cmd_tcp_client_opt, o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (client_opts_finish(&o, &cause) == -1) {
+	if (client_opts_finish(o, &cause) == -1) {
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
@@ -70,9 +71,21 @@ cmd_tcp_client_exec(const struct cmd_entry *self, int argc, char **argv)
 	}
 	snprintf(target, sizeof(target), strchr(a.host, ':') != NULL ?
 	    "[%s]:%s" : "%s:%s", a.host, a.port);
-	if ((fd = client_connect(&o, cmd_tcp_client_connect, &a, target,
+	if ((fd = client_connect(o, cmd_tcp_client_connect, &a, target,
 	    &rc)) == -1)
 		return (rc);
 	log_event(LOG_VERBOSE, "connected", target, NULL, NULL);
-	return (client_run(&o, fd));
+	return (client_run(o, fd));
+}
+
+static int
+cmd_tcp_client_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct client_opts	o;
+	int			rc;
+
+	client_opts_init(&o);
+	rc = cmd_tcp_client_run(self, argc, argv, &o);
+	client_opts_free(&o);
+	return (rc);
 }

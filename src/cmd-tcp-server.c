@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "args.h"
@@ -19,6 +21,8 @@
 #include "xmalloc.h"
 
 static int	cmd_tcp_server_exec(const struct cmd_entry *, int, char **);
+static int	cmd_tcp_server_run(const struct cmd_entry *, int, char **,
+		    struct server_opts *);
 
 static const struct args_opt cmd_tcp_server_options[] = {
 	{ "bind", 'b', ARGS_REQUIRED, SERVER_OPT_BIND, "HOST",
@@ -73,8 +77,14 @@ cmd_tcp_server_listen(const struct server_opts *o, const struct addr_inet *a,
 		lfds[i] = sock_listen_inet(a->host, port, sockit_config.family,
 		    &lo, err);
 		if (lfds[i] == -1) {
-			log_syserr("listen %s", err[0] != '\0' ? err :
-			    a->host);
+			/* A name that did not resolve has its own message. */
+			if (errno == EHOSTUNREACH && err[0] != '\0')
+				log_error("listen %s", err);
+			else
+				log_syserr("listen %s", err[0] != '\0' ? err :
+				    a->host);
+			while (--i >= 0)
+				(void)close(lfds[i]);
 			return (-1);
 		}
 		/* Later workers must bind the port the first one got. */
@@ -84,36 +94,52 @@ cmd_tcp_server_listen(const struct server_opts *o, const struct addr_inet *a,
 }
 
 static int
-cmd_tcp_server_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_tcp_server_run(const struct cmd_entry *self, int argc, char **argv,
+    struct server_opts *o)
 {
-	struct server_opts	o;
 	struct addr_inet	a;
 	char			err[ADDR_ERR_LEN], *cause = NULL;
 	char			where[SOCK_ADDR_LEN];
 	int			first, rc, *lfds;
 
-	server_opts_init(&o);
-	if ((rc = args_parse(self, argc, argv, cmd_tcp_server_opt, &o,
+	if ((rc = args_parse(self, argc, argv, cmd_tcp_server_opt, o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (server_opts_finish(&o, &cause) == -1) {
+	if (server_opts_finish(o, &cause) == -1) {
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (addr_parse_server(argc - first, argv + first, o.bind, &a,
+	if (addr_parse_server(argc - first, argv + first, o->bind, &a,
 	    err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	lfds = xcalloc((size_t)o.workers, sizeof(*lfds));
-	if (cmd_tcp_server_listen(&o, &a, lfds) == -1)
-		return (SOCKIT_EXIT_RUNTIME);
-	sock_local_str(lfds[0], where, sizeof(where));
-	log_info("listening on %s", where);
-	if (o.port_file != NULL &&
-	    server_write_port_file(o.port_file, sock_local_port(lfds[0])) == -1) {
-		log_syserr("--port-file %s", o.port_file);
+	lfds = xcalloc((size_t)o->workers, sizeof(*lfds));
+	if (cmd_tcp_server_listen(o, &a, lfds) == -1) {
+		free(lfds);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
-	return (server_run(&o, lfds, (int)o.workers));
+	sock_local_str(lfds[0], where, sizeof(where));
+	log_info("listening on %s", where);
+	if (o->port_file != NULL &&
+	    server_write_port_file(o->port_file, sock_local_port(lfds[0])) == -1) {
+		log_syserr("--port-file %s", o->port_file);
+		free(lfds);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	rc = server_run(o, lfds, (int)o->workers);
+	free(lfds);
+	return (rc);
+}
+
+static int
+cmd_tcp_server_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct server_opts	o;
+	int			rc;
+
+	server_opts_init(&o);
+	rc = cmd_tcp_server_run(self, argc, argv, &o);
+	server_opts_free(&o);
+	return (rc);
 }

@@ -20,6 +20,8 @@
 #include "sockit.h"
 
 static int	cmd_udp_client_exec(const struct cmd_entry *, int, char **);
+static int	cmd_udp_client_run(const struct cmd_entry *, int, char **,
+		    struct client_opts *);
 
 static const struct args_opt cmd_udp_client_options[] = {
 	{ "send", 0, ARGS_REQUIRED, CLIENT_OPT_SEND, "TEXT",
@@ -45,19 +47,18 @@ cmd_udp_client_opt(void *ctx, int id, const char *arg, char **cause)
 }
 
 static int
-cmd_udp_client_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_udp_client_run(const struct cmd_entry *self, int argc, char **argv,
+    struct client_opts *o)
 {
-	struct client_opts	o;
 	struct addr_inet	a;
 	char			err[SOCK_ERR_LEN], target[SOCK_ADDR_LEN];
 	char			*cause = NULL;
 	int			first, rc, fd;
 
-	client_opts_init(&o);
-	if ((rc = args_parse(self, argc, argv, cmd_udp_client_opt, &o,
+	if ((rc = args_parse(self, argc, argv, cmd_udp_client_opt, o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (client_opts_finish(&o, &cause) == -1) {
+	if (client_opts_finish(o, &cause) == -1) {
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
@@ -77,5 +78,17 @@ cmd_udp_client_exec(const struct cmd_entry *self, int argc, char **argv)
 			log_syserr("connect %s", target);
 		return (exitcode_for_errno(errno));
 	}
-	return (dgram_client(&o, fd, DGRAM_UDP_MAX));
+	return (dgram_client(o, fd, DGRAM_UDP_MAX));
+}
+
+static int
+cmd_udp_client_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct client_opts	o;
+	int			rc;
+
+	client_opts_init(&o);
+	rc = cmd_udp_client_run(self, argc, argv, &o);
+	client_opts_free(&o);
+	return (rc);
 }

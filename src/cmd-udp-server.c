@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@
 #include "sockit.h"
 
 static int	cmd_udp_server_exec(const struct cmd_entry *, int, char **);
+static int	cmd_udp_server_run(const struct cmd_entry *, int, char **,
+		    struct server_opts *);
 
 static const struct args_opt cmd_udp_server_options[] = {
 	{ "bind", 'b', ARGS_REQUIRED, SERVER_OPT_BIND, "HOST",
@@ -56,24 +59,23 @@ cmd_udp_server_opt(void *ctx, int id, const char *arg, char **cause)
 }
 
 static int
-cmd_udp_server_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_udp_server_run(const struct cmd_entry *self, int argc, char **argv,
+    struct server_opts *o)
 {
-	struct server_opts	o;
 	struct sock_listen_opts	lo;
 	struct addr_inet	a;
 	char			err[SOCK_ERR_LEN], *cause = NULL;
 	char			where[SOCK_ADDR_LEN];
 	int			first, rc, fd;
 
-	server_opts_init(&o);
-	if ((rc = args_parse(self, argc, argv, cmd_udp_server_opt, &o,
+	if ((rc = args_parse(self, argc, argv, cmd_udp_server_opt, o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (server_opts_finish(&o, &cause) == -1) {
+	if (server_opts_finish(o, &cause) == -1) {
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (addr_parse_server(argc - first, argv + first, o.bind, &a,
+	if (addr_parse_server(argc - first, argv + first, o->bind, &a,
 	    err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
@@ -83,15 +85,30 @@ cmd_udp_server_exec(const struct cmd_entry *self, int argc, char **argv)
 	err[0] = '\0';
 	if ((fd = sock_listen_inet(a.host, a.port, sockit_config.family, &lo,
 	    err)) == -1) {
-		log_syserr("bind %s", err[0] != '\0' ? err : a.host);
+		if (errno == EHOSTUNREACH && err[0] != '\0')
+			log_error("bind %s", err);
+		else
+			log_syserr("bind %s", err[0] != '\0' ? err : a.host);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
 	sock_local_str(fd, where, sizeof(where));
 	log_info("listening on %s (udp)", where);
-	if (o.port_file != NULL &&
-	    server_write_port_file(o.port_file, sock_local_port(fd)) == -1) {
-		log_syserr("--port-file %s", o.port_file);
+	if (o->port_file != NULL &&
+	    server_write_port_file(o->port_file, sock_local_port(fd)) == -1) {
+		log_syserr("--port-file %s", o->port_file);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
-	return (dgram_serve(&o, fd));
+	return (dgram_serve(o, fd));
+}
+
+static int
+cmd_udp_server_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct server_opts	o;
+	int			rc;
+
+	server_opts_init(&o);
+	rc = cmd_udp_server_run(self, argc, argv, &o);
+	server_opts_free(&o);
+	return (rc);
 }

@@ -18,6 +18,8 @@
 #include "sockit.h"
 
 static int	cmd_unix_client_exec(const struct cmd_entry *, int, char **);
+static int	cmd_unix_client_run(const struct cmd_entry *, int, char **,
+		    struct client_opts *);
 
 static const struct args_opt cmd_unix_client_options[] = {
 	{ "dgram", 0, ARGS_NONE, CLIENT_OPT_DGRAM, NULL,
@@ -57,18 +59,17 @@ cmd_unix_client_connect(void *arg, int timeout_ms, char *err)
 }
 
 static int
-cmd_unix_client_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_unix_client_run(const struct cmd_entry *self, int argc, char **argv,
+    struct client_opts *o)
 {
-	struct client_opts	o;
 	struct cmd_unix_target	t;
 	char			err[ADDR_ERR_LEN], *cause = NULL;
 	int			first, rc, fd;
 
-	client_opts_init(&o);
-	if ((rc = args_parse(self, argc, argv, cmd_unix_client_opt, &o,
+	if ((rc = args_parse(self, argc, argv, cmd_unix_client_opt, o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (client_opts_finish(&o, &cause) == -1) {
+	if (client_opts_finish(o, &cause) == -1) {
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
@@ -81,12 +82,24 @@ cmd_unix_client_exec(const struct cmd_entry *self, int argc, char **argv)
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	t.type = o.dgram ? SOCK_DGRAM : SOCK_STREAM;
-	if (o.dgram)
-		return (dgram_client_unix(&o, &t.a, argv[first]));
-	if ((fd = client_connect(&o, cmd_unix_client_connect, &t, argv[first],
+	t.type = o->dgram ? SOCK_DGRAM : SOCK_STREAM;
+	if (o->dgram)
+		return (dgram_client_unix(o, &t.a, argv[first]));
+	if ((fd = client_connect(o, cmd_unix_client_connect, &t, argv[first],
 	    &rc)) == -1)
 		return (rc);
 	log_event(LOG_VERBOSE, "connected", argv[first], NULL, NULL);
-	return (client_run(&o, fd));
+	return (client_run(o, fd));
+}
+
+static int
+cmd_unix_client_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct client_opts	o;
+	int			rc;
+
+	client_opts_init(&o);
+	rc = cmd_unix_client_run(self, argc, argv, &o);
+	client_opts_free(&o);
+	return (rc);
 }

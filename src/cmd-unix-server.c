@@ -20,6 +20,8 @@
 #include "sockit.h"
 
 static int	cmd_unix_server_exec(const struct cmd_entry *, int, char **);
+static int	cmd_unix_server_run(const struct cmd_entry *, int, char **,
+		    struct server_opts *);
 
 static const struct args_opt cmd_unix_server_options[] = {
 	{ "dgram", 0, ARGS_NONE, SERVER_OPT_DGRAM, NULL,
@@ -70,18 +72,17 @@ cmd_unix_server_listen(const struct server_opts *o, const struct addr_unix *a,
 }
 
 static int
-cmd_unix_server_exec(const struct cmd_entry *self, int argc, char **argv)
+cmd_unix_server_run(const struct cmd_entry *self, int argc, char **argv,
+    struct server_opts *o)
 {
-	struct server_opts	o;
 	struct addr_unix	a;
 	char			err[ADDR_ERR_LEN], *cause = NULL;
 	int			first, rc, fd;
 
-	server_opts_init(&o);
-	if ((rc = args_parse(self, argc, argv, cmd_unix_server_opt, &o,
+	if ((rc = args_parse(self, argc, argv, cmd_unix_server_opt, o,
 	    &first)) != ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (server_opts_finish(&o, &cause) == -1) {
+	if (server_opts_finish(o, &cause) == -1) {
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
@@ -94,12 +95,24 @@ cmd_unix_server_exec(const struct cmd_entry *self, int argc, char **argv)
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if ((fd = cmd_unix_server_listen(&o, &a, argv[first])) == -1)
+	if ((fd = cmd_unix_server_listen(o, &a, argv[first])) == -1)
 		return (SOCKIT_EXIT_RUNTIME);
 	log_info("listening on %s", argv[first]);
-	rc = o.dgram ? dgram_serve(&o, fd) : server_run(&o, &fd, 1);
+	rc = o->dgram ? dgram_serve(o, fd) : server_run(o, &fd, 1);
 	/* The socket file goes with the server (clean exit only). */
 	if (!a.abstract && unlink(a.path) == -1 && errno != ENOENT)
 		log_syserr("remove %s", a.path);
+	return (rc);
+}
+
+static int
+cmd_unix_server_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct server_opts	o;
+	int			rc;
+
+	server_opts_init(&o);
+	rc = cmd_unix_server_run(self, argc, argv, &o);
+	server_opts_free(&o);
 	return (rc);
 }

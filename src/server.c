@@ -82,6 +82,17 @@ server_opts_init(struct server_opts *o)
 	frameopt_init(&o->frames, 0);
 }
 
+void
+server_opts_free(struct server_opts *o)
+{
+	free(o->exec.argv);
+	free(o->exec.shell);
+	free(o->banner);
+	free(o->acl.allow);
+	free(o->acl.deny);
+	memset(o, 0, sizeof(*o));
+}
+
 static int
 server_set_handler(struct server_opts *o, enum server_handler h,
     char **cause)

@@ -123,6 +123,9 @@ enum {
 /* Sets the defaults: echo, raw framing, 10000 conns, 5 s drain. */
 void	server_opts_init(struct server_opts *);
 
+/* Frees what options allocated. */
+void	server_opts_free(struct server_opts *);
+
 /* Applies one option; returns 0 or -1 with *cause set. */
 int	server_opts_set(struct server_opts *, int, const char *, char **);
 

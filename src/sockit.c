@@ -65,6 +65,8 @@ static int
 cmd_help(int argc, char **argv)
 {
 	const struct cmd_entry	*entry;
+	char			*sub[4], help[] = "--help";
+	int			 n = 0;
 
 	if (argc < 2) {
 		args_usage_global(stdout, cmd_table);
@@ -72,15 +74,17 @@ cmd_help(int argc, char **argv)
 	}
 	if ((entry = cmd_find(argv[1])) == NULL)
 		return (SOCKIT_EXIT_USAGE);
-	/* "help ssh-lite exec": the command prints its own subcommand help. */
-	if (argc > 2) {
-		char	*sub[] = { argv[1], argv[2], (char *)"--help", NULL };
-
-		log_set_command(entry->name);
-		return (entry->exec(entry, 3, sub));
-	}
-	args_usage(stdout, entry);
-	return (SOCKIT_EXIT_OK);
+	/*
+	 * The command prints its own help, so "help CMD" and "CMD --help"
+	 * are one text (and "help ssh-lite exec" reaches the subcommand).
+	 */
+	sub[n++] = argv[1];
+	if (argc > 2)
+		sub[n++] = argv[2];
+	sub[n++] = help;
+	sub[n] = NULL;
+	log_set_command(entry->name);
+	return (entry->exec(entry, n, sub));
 }
 
 int

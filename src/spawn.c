@@ -18,15 +18,16 @@ char **
 spawn_split(const char *line)
 {
 	char	**argv, *copy, *w, *save = NULL;
-	size_t	  n = 0;
+	size_t	  n = 0, slots = strlen(line) / 2 + 2;
 
-	copy = xstrdup(line);
-	argv = xcalloc(strlen(line) / 2 + 2, sizeof(*argv));
+	/* One block: the pointers, then the copy they point into. */
+	argv = xcalloc(1, slots * sizeof(*argv) + strlen(line) + 1);
+	copy = (char *)(argv + slots);
+	memcpy(copy, line, strlen(line) + 1);
 	for (w = strtok_r(copy, " \t\n", &save); w != NULL;
 	    w = strtok_r(NULL, " \t\n", &save))
 		argv[n++] = w;
 	if (n == 0) {
-		free(copy);
 		free(argv);
 		return (NULL);
 	}

@@ -14,7 +14,8 @@ struct spawn_cmd {
 
 /*
  * Splits a command line on blanks into a NULL-terminated argv (no quoting,
- * as ncat --exec does).  Returns NULL when it holds no word.
+ * as ncat --exec does).  Returns NULL when it holds no word; one free()
+ * releases the result.
  */
 char	**spawn_split(const char *);
 

@@ -462,41 +462,56 @@ sshl_read_exec(struct sshl_sess *s)
 	return (0);
 }
 
+/* Authenticates, reads the command, runs it; returns when it is over. */
+static int
+sshl_session_run(struct sshl_sess *s, const unsigned char *key)
+{
+	char	err[SSHL_ERR_LEN];
+
+	if (sshl_handshake_server(&s->chan, key, SSHL_AUTH_TIMEOUT_MS,
+	    err) == -1) {
+		log_event(LOG_NOTICE, "auth-failed", s->peer, NULL, err);
+		return (SSHL_EXIT_OWN);
+	}
+	log_event(LOG_VERBOSE, "authenticated", s->peer, NULL, NULL);
+	if (sshl_read_exec(s) == -1)
+		return (SSHL_EXIT_OWN);
+	if (sshl_spawn(s) == -1) {
+		snprintf(err, sizeof(err), "cannot start: %s", strerror(errno));
+		(void)sshl_chan_send(&s->chan, SSHL_ERROR, err, strlen(err));
+		(void)sshl_chan_flush(&s->chan);
+		return (SSHL_EXIT_OWN);
+	}
+	if (s->exec.timeout_ms > 0)
+		s->deadline = s->started + s->exec.timeout_ms;
+	sshl_session_loop(s);
+	sshl_finish(s);
+	return (0);
+}
+
 /* The whole life of one session, in its own process. */
 static int
 sshl_session(int fd, const unsigned char *key, const char *peer)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, 0 };
 	struct sshl_sess s;
-	char		 err[SSHL_ERR_LEN];
+	int		 rc = SSHL_EXIT_OWN;
 
 	memset(&s, 0, sizeof(s));
 	s.peer = peer;
 	s.in = s.out = s.err = -1;
 	s.started = sshl_now();
-	if (sshl_chan_init(&s.chan, fd) == -1 ||
-	    (s.sigfd = sig_open(sigs)) == -1 || sock_set_nonblock(fd, 1) == -1)
-		return (SSHL_EXIT_OWN);
-	if (sshl_handshake_server(&s.chan, key, SSHL_AUTH_TIMEOUT_MS,
-	    err) == -1) {
-		log_event(LOG_NOTICE, "auth-failed", peer, NULL, err);
-		return (SSHL_EXIT_OWN);
-	}
-	log_event(LOG_VERBOSE, "authenticated", peer, NULL, NULL);
-	if (sshl_read_exec(&s) == -1)
-		return (SSHL_EXIT_OWN);
-	if (sshl_spawn(&s) == -1) {
-		snprintf(err, sizeof(err), "cannot start: %s", strerror(errno));
-		(void)sshl_chan_send(&s.chan, SSHL_ERROR, err, strlen(err));
-		(void)sshl_chan_flush(&s.chan);
-		return (SSHL_EXIT_OWN);
-	}
-	if (s.exec.timeout_ms > 0)
-		s.deadline = s.started + s.exec.timeout_ms;
-	sshl_session_loop(&s);
-	sshl_finish(&s);
+	if (sshl_chan_init(&s.chan, fd) == 0 &&
+	    (s.sigfd = sig_open(sigs)) != -1 && sock_set_nonblock(fd, 1) == 0)
+		rc = sshl_session_run(&s, key);
+	sshl_close_fd(&s.in);
+	sshl_close_fd(&s.out);
+	sshl_close_fd(&s.err);
+	buf_free(&s.stdin_buf);
+	sshl_exec_free(&s.exec);
 	sshl_chan_free(&s.chan);
-	return (0);
+	(void)close(fd);
+	return (rc);
 }
 
 /* The listening parent: a process per session, bounded in number. */

@@ -1,0 +1,83 @@
+#!/bin/sh
+# A client that sends ~200 MiB to the echo server and never reads: the
+# server stops reading from it (backpressure) so its memory stays bounded,
+# and other clients are still served meanwhile.
+. "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
+
+need python3
+LIMIT_KB=65536
+
+# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
+# stderr $T/err in the background, waits at most SECS; sets RC.
+sk() {
+	secs=$1 in=$2
+	shift 2
+	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
+	skpid=$!
+	PIDS="$PIDS $skpid"
+	wait_exit "$skpid" "$secs"
+}
+
+start_server echo tcp-server 0
+
+cat > "$T/hog.py" <<'PY'
+import os, socket, sys, time
+port, blocked, done = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+total, chunk = 200 << 20, os.urandom(1 << 20)
+s = socket.create_connection(('127.0.0.1', port), timeout=10)
+s.setblocking(False)
+sent, idle_since = 0, None
+deadline = time.monotonic() + 60
+# Send until the kernel refuses more for a full second: the server has
+# stopped reading.  Never read anything.
+while sent < total and time.monotonic() < deadline:
+    try:
+        n = s.send(chunk[: min(len(chunk), total - sent)])
+        sent += n
+        idle_since = None
+    except BlockingIOError:
+        now = time.monotonic()
+        if idle_since is None:
+            idle_since = now
+        elif now - idle_since >= 1.0:
+            break
+        time.sleep(0.01)
+print('hog: sent %.1f MiB before blocking' % (sent / 1048576.0))
+if sent >= total:
+    sys.exit('the server read all 200 MiB from a client that never reads')
+if time.monotonic() >= deadline:
+    sys.exit('hog: gave up after 60 s without blocking')
+open(blocked, 'w').write('%d\n' % sent)
+t = time.monotonic() + 30
+while not os.path.exists(done) and time.monotonic() < t:
+    time.sleep(0.02)
+s.close()
+PY
+python3 "$T/hog.py" "$echo_PORT" "$T/blocked" "$T/done" > "$T/hog.out" \
+    2>&1 &
+hog=$!
+PIDS="$PIDS $hog"
+hog_ready() {
+	test -s "$T/blocked" || ! kill -0 "$hog" 2>/dev/null
+}
+poll_until 90 hog_ready || fail "the sender did not block"
+test -s "$T/blocked" || fail "sender failed: $(cat "$T/hog.out")"
+
+rss=$(rss_kb "$echo_PID")
+[ -n "$rss" ] && [ "$rss" -lt "$LIMIT_KB" ] ||
+    fail "server RSS is ${rss} KiB with a blocked sender (limit $LIMIT_KB)"
+
+# Another client is served while the hog is stuck.
+printf 'still here\n' > "$T/msg"
+sk 10 "$T/msg" tcp-client 127.0.0.1 "$echo_PORT"
+[ "$RC" = 0 ] || fail "second client exited $RC: $(cat "$T/err")"
+cmp -s "$T/msg" "$T/out" || fail "second client got '$(cat "$T/out")'"
+rss=$(rss_kb "$echo_PID")
+[ "$rss" -lt "$LIMIT_KB" ] || fail "server RSS grew to ${rss} KiB"
+
+: > "$T/done"
+wait_exit "$hog" 40
+[ "$RC" = 0 ] || fail "sender: $(cat "$T/hog.out")"
+cat "$T/hog.out"
+echo "server RSS ${rss} KiB"
+exit 0
