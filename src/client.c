@@ -237,19 +237,21 @@ client_quit_timer(struct loop *l, struct loop_timer *t, void *arg)
 }
 
 static void
+client_xfer(struct client_session *cs, struct log_xfer *x)
+{
+	x->in = relay_bytes_from(&cs->relay, cs->fd);
+	x->out = relay_bytes_to(&cs->relay, cs->fd);
+	x->secs = (double)(loop_now(cs->loop) - cs->started) / 1000.0;
+}
+
+static void
 client_progress_timer(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct client_session	*cs = arg;
-	double			 secs, total;
+	struct log_xfer		 x;
 
-	secs = (double)(loop_now(l) - cs->started) / 1000.0;
-	total = (double)(relay_bytes_from(&cs->relay, cs->fd) +
-	    relay_bytes_to(&cs->relay, cs->fd));
-	fprintf(stderr, "\rsockit: in %llu out %llu  %.1f MiB/s ",
-	    (unsigned long long)relay_bytes_from(&cs->relay, cs->fd),
-	    (unsigned long long)relay_bytes_to(&cs->relay, cs->fd),
-	    secs > 0 ? total / secs / (1024 * 1024) : 0.0);
-	fflush(stderr);
+	client_xfer(cs, &x);
+	log_progress(&x, 0);
 	(void)loop_timer_set(l, t, 1000);
 }
 
@@ -349,8 +351,12 @@ client_relay(struct client_session *cs, int with_stdin)
 		}
 		client_check_quit(cs);
 	}
-	if (loop_timer_armed(&cs->progress_timer))
-		fputc('\n', stderr);
+	if (loop_timer_armed(&cs->progress_timer)) {
+		struct log_xfer	x;
+
+		client_xfer(cs, &x);
+		log_progress(&x, 1);
+	}
 	return (client_relay_result(cs));
 }
 
@@ -396,9 +402,7 @@ client_stats(struct client_session *cs)
 {
 	struct log_xfer	x;
 
-	x.in = relay_bytes_from(&cs->relay, cs->fd);
-	x.out = relay_bytes_to(&cs->relay, cs->fd);
-	x.secs = (double)(loop_now(cs->loop) - cs->started) / 1000.0;
+	client_xfer(cs, &x);
 	log_stats(1, &x);
 }
 

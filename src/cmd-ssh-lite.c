@@ -371,7 +371,7 @@ sshl_connect(const struct sshl_cli *c, int argc, char **argv)
 {
 	struct addr_inet	a;
 	struct addr_unix	u;
-	char			err[SOCK_ERR_LEN] = "";
+	char			err[SOCK_ERR_LEN] = "", target[SOCK_ADDR_LEN];
 	int			fd;
 
 	if (c->unix_path != NULL) {
@@ -379,6 +379,7 @@ sshl_connect(const struct sshl_cli *c, int argc, char **argv)
 			log_error("%s", err);
 			return (-1);
 		}
+		snprintf(target, sizeof(target), "%s", c->unix_path);
 		fd = sock_connect_unix(&u, SOCK_STREAM, (int)c->connect_ms,
 		    err);
 	} else {
@@ -386,16 +387,16 @@ sshl_connect(const struct sshl_cli *c, int argc, char **argv)
 			log_error("%s", argc < 2 ? "expected HOST PORT" : err);
 			return (-1);
 		}
+		snprintf(target, sizeof(target), strchr(a.host, ':') != NULL ?
+		    "[%s]:%s" : "%s:%s", a.host, a.port);
+		err[0] = '\0';
 		fd = sock_connect_inet(a.host, a.port, sockit_config.family,
 		    SOCK_STREAM, (int)c->connect_ms, err);
 	}
-	if (fd == -1) {
-		if (err[0] != '\0' && errno != ETIMEDOUT &&
-		    errno != ECONNREFUSED)
-			log_error("connect %s", err);
-		else
-			log_syserr("connect %s", err);
-	}
+	if (fd == -1 && errno == EHOSTUNREACH && err[0] != '\0')
+		log_error("connect %s", err);
+	else if (fd == -1)
+		log_syserr("connect %s", target);
 	return (fd);
 }
 

@@ -29,6 +29,7 @@ static const struct args_opt cmd_tcp_server_options[] = {
 	  "listen on HOST (default 127.0.0.1; 0.0.0.0 or :: for all)" },
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
+	SERVER_INET_OPTIONS,
 	SERVER_PORT_FILE_OPTION,
 	FRAMEOPT_OPTIONS,
 	{ "keepalive", 0, ARGS_NONE, SERVER_OPT_KEEPALIVE, NULL,

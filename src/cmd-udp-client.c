@@ -26,6 +26,8 @@ static int	cmd_udp_client_run(const struct cmd_entry *, int, char **,
 static const struct args_opt cmd_udp_client_options[] = {
 	{ "send", 0, ARGS_REQUIRED, CLIENT_OPT_SEND, "TEXT",
 	  "send TEXT (escapes decoded) as a datagram instead of stdin" },
+	{ "wait-for", 0, ARGS_REQUIRED, CLIENT_OPT_WAIT_FOR, "SEC",
+	  "resend the first datagram while the port is unreachable" },
 	CLIENT_DGRAM_OPTIONS,
 	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }

@@ -26,6 +26,8 @@
 #define DC_RECV_MAX	(256 * 1024)
 #define DC_WINDOW	64	/* datagrams sent ahead of replies */
 #define DC_STALL_MS	20	/* no reply for this long: send anyway */
+#define DC_PROBE_MS	100	/* --wait-for: silence that means "up" */
+#define DC_RETRY_MS	50	/* --wait-for: pause between tries */
 
 struct dc_state {
 	const struct client_opts *o;
@@ -57,6 +59,40 @@ dc_clock(void)
 }
 
 /*
+ * --wait-for: until the peer's port answers, the first datagram comes
+ * back as ICMP port unreachable (ECONNREFUSED), which proves it was not
+ * delivered; send it again until the deadline.  A reply, or silence for
+ * DC_PROBE_MS, means somebody is there.  Returns 0 or an exit code.
+ */
+static int
+dc_wait_for_peer(struct dc_state *d, const unsigned char *p, size_t n)
+{
+	struct pollfd	pfd;
+	long long	deadline = dc_clock() + d->o->wait_for_ms;
+	unsigned char	b;
+
+	pfd.fd = d->fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, DC_PROBE_MS) <= 0)
+			return (0);
+		if (recv(d->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+		    errno != ECONNREFUSED)
+			return (0);
+		if (dc_clock() + DC_RETRY_MS >= deadline) {
+			log_error("nobody answered within --wait-for %.3g s",
+			    (double)d->o->wait_for_ms / 1000);
+			return (SOCKIT_EXIT_TIMEOUT);
+		}
+		(void)poll(NULL, 0, DC_RETRY_MS);
+		if (send(d->fd, p, n, 0) == -1 && errno != ECONNREFUSED) {
+			log_syserr("send");
+			return (SOCKIT_EXIT_RUNTIME);
+		}
+	}
+}
+
+/*
  * Sends one message; returns 0, DC_AGAIN when the socket cannot take it
  * now (a Unix datagram queue holds only a few), or an exit code.
  */
@@ -84,6 +120,8 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 	}
 	d->sent++;
 	d->x.out += n;
+	if (d->sent == 1 && d->o->wait_for_ms > 0)
+		return (dc_wait_for_peer(d, p, n));
 	return (0);
 }
 
@@ -304,6 +342,11 @@ dgram_client(const struct client_opts *o, int fd, size_t max)
 		log_error("--expect-replies %ld: got %llu", o->expect_replies,
 		    d.replies);
 		rc = SOCKIT_EXIT_EXPECT;
+	} else if (rc == 0 && o->expect_replies < 0 && d.replies < d.sent) {
+		/* Fewer replies than messages when --reply-timeout ran out. */
+		log_error("--reply-timeout: %llu of %llu messages answered",
+		    d.replies, d.sent);
+		rc = SOCKIT_EXIT_TIMEOUT;
 	}
 	d.x.secs = (double)(dc_clock() - started) / 1000.0;
 	if (sockit_config.stats)

@@ -88,6 +88,8 @@ struct dg_server {
 };
 
 static void	dg_update_mask(struct dg_server *);
+static void	dg_send(struct dg_server *, const struct sockaddr_storage *,
+		    socklen_t, const unsigned char *, size_t);
 
 const struct frame_spec *
 dgram_local_spec(const struct frame_opts *f)
@@ -145,6 +147,9 @@ dg_peer_get(struct dg_server *s, const struct sockaddr_storage *sa,
 	s->total++;
 	dg_peer_name(sa, len, name, sizeof(name));
 	log_event(LOG_VERBOSE, "accepted", name, NULL, NULL);
+	/* A banner greets a new sender before its first reply. */
+	if (s->o->banner_len > 0 && s->o->handler != SERVER_BANNER)
+		dg_send(s, sa, len, s->o->banner, s->o->banner_len);
 	return (p);
 }
 
@@ -285,6 +290,9 @@ dg_job_output_done(struct dg_server *s, struct dg_job *j)
 	(void)loop_set_fd(s->loop, j->out, 0, NULL, NULL);
 	(void)close(j->out);
 	j->out = -1;
+	/* Like $(cmd): the line end a program prints is not data. */
+	if (j->reply.len > 0 && BUF_HEAD(&j->reply)[j->reply.len - 1] == '\n')
+		j->reply.len--;
 	if (j->reply.len > 0)
 		dg_send(s, &j->sa, j->len, BUF_HEAD(&j->reply), j->reply.len);
 	if (j->reaped)

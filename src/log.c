@@ -203,3 +203,14 @@ log_stats(unsigned long long conns, const struct log_xfer *x)
 		    x->out, x->secs, rate / (1024 * 1024));
 	fflush(stderr);
 }
+
+void
+log_progress(const struct log_xfer *x, int final)
+{
+	double	rate;
+
+	rate = x->secs > 0 ? (double)(x->in + x->out) / x->secs : 0;
+	fprintf(stderr, "\rsockit: in %llu out %llu  %.1f MiB/s %s", x->in,
+	    x->out, rate / (1024 * 1024), final ? "\n" : "");
+	fflush(stderr);
+}

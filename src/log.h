@@ -43,6 +43,12 @@ void	log_event(int, const char *, const char *, const struct log_xfer *,
 /* The --stats summary line. */
 void	log_stats(unsigned long long, const struct log_xfer *);
 
+/*
+ * The --progress line, redrawn in place with a carriage return; final
+ * ends it with a newline.
+ */
+void	log_progress(const struct log_xfer *, int);
+
 /* Returns 1 when events of this level are printed. */
 int	log_enabled(int);
 

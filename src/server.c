@@ -430,6 +430,7 @@ conn_idle_check(struct loop *l, struct loop_timer *t, void *arg)
 	long long	 quiet = loop_now(l) - c->relay.last_active;
 
 	if (quiet >= c->srv->o->idle_ms) {
+		c->srv->exit_code = SOCKIT_EXIT_TIMEOUT;
 		conn_close(c, "idle timeout");
 		return;
 	}

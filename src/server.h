@@ -102,18 +102,21 @@ enum {
 	  "at most N connections at once (default 10000)" }, \
 	{ "on-full", 0, ARGS_REQUIRED, SERVER_OPT_ON_FULL, "refuse|queue", \
 	  "what to do with connections over --max-conns" }, \
-	{ "max-per-ip", 0, ARGS_REQUIRED, SERVER_OPT_MAX_PER_IP, "N", \
-	  "at most N connections from one peer address" }, \
 	{ "idle-timeout", 0, ARGS_REQUIRED, SERVER_OPT_IDLE, "SEC", \
 	  "close a connection idle for SEC seconds" }, \
-	{ "allow", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW, "CIDR", \
-	  "accept only peers in CIDR (repeatable)" }, \
-	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR", \
-	  "refuse peers in CIDR (repeatable; wins over --allow)" }, \
 	{ "backlog", 0, ARGS_REQUIRED, SERVER_OPT_BACKLOG, "N", \
 	  "listen backlog (default: the system maximum)" }, \
 	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC", \
 	  "on SIGINT/SIGTERM finish connections for SEC (default 5)" }
+
+/* Options that need an IP peer address. */
+#define SERVER_INET_OPTIONS \
+	{ "max-per-ip", 0, ARGS_REQUIRED, SERVER_OPT_MAX_PER_IP, "N", \
+	  "at most N connections from one peer address" }, \
+	{ "allow", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW, "CIDR", \
+	  "accept only peers in CIDR (repeatable)" }, \
+	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR", \
+	  "refuse peers in CIDR (repeatable; wins over --allow)" }
 
 /* Servers bound to a port report it to scripts. */
 #define SERVER_PORT_FILE_OPTION \

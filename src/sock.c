@@ -501,6 +501,14 @@ sock_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
 		const struct sockaddr_in6 *in6 =
 		    (const struct sockaddr_in6 *)sa;
 
+		/* An IPv4 peer of a dual-stack socket reads as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
+			    sizeof(host));
+			snprintf(buf, size, "%s:%u", host,
+			    ntohs(in6->sin6_port));
+			break;
+		}
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		snprintf(buf, size, "[%s]:%u", host, ntohs(in6->sin6_port));
 		break;
