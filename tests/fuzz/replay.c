@@ -71,8 +71,9 @@ main(int argc, char **argv)
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			if (replay_file(path) == -1)
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+			    de->d_name) >= sizeof(path) ||
+			    replay_file(path) == -1)
 				bad++;
 			n++;
 		}
