@@ -68,6 +68,7 @@ struct server {
 
 static void	server_accept_ready(struct loop *, int, int, void *);
 static void	server_set_accepting(struct server *, int);
+static void	server_close_listeners(struct server *);
 
 void
 server_opts_init(struct server_opts *o)
@@ -652,7 +653,8 @@ server_accept_ready(struct loop *l, int lfd, int mask, void *arg)
 		if (server_accept_one(s, lfd) == -1)
 			break;
 		if (s->o->once) {
-			server_set_accepting(s, 0);
+			/* As nc -l: later clients are refused, not queued. */
+			server_close_listeners(s);
 			break;
 		}
 		if (s->o->on_full_queue && s->nconns >= s->o->max_conns) {
