@@ -77,7 +77,7 @@ static const struct args_opt sshl_exec_options[] = {
 	{ "cwd", 0, ARGS_REQUIRED, SSHL_OPT_CWD, "DIR",
 	  "run the command in DIR" },
 	{ "timeout", 0, ARGS_REQUIRED, SSHL_OPT_TIMEOUT, "SEC",
-	  "kill the command after SEC (TERM, then KILL); exit 124" },
+	  "kill the command after SEC (TERM, then KILL); exit 124; 0: none" },
 	{ "shell", 0, ARGS_NONE, SSHL_OPT_SHELL, NULL,
 	  "run the words through /bin/sh -c" },
 	{ "connect-timeout", 'w', ARGS_REQUIRED, SSHL_OPT_CONNECT_TIMEOUT,
@@ -189,7 +189,8 @@ sshl_cli_opt(void *ctx, int id, const char *arg, char **cause)
 	case SSHL_OPT_TIMEOUT:
 		if ((v = args_seconds(arg, 86400 * 30, cause)) == -1)
 			return (-1);
-		c->exec.timeout_ms = (uint32_t)(v > 0 ? v : 1);
+		/* 0 means no limit, as with timeout(1). */
+		c->exec.timeout_ms = (uint32_t)v;
 		return (0);
 	case SSHL_OPT_CONNECT_TIMEOUT:
 		if ((c->connect_ms = args_seconds(arg, 86400, cause)) == -1)

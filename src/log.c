@@ -8,13 +8,58 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sockit.h"
 
 static const char *log_command = NULL;
+
+/* A line is built in memory and written with one write(2), so that lines
+ * of concurrent processes (workers, sessions) never interleave. */
+struct log_line {
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+};
+
+static FILE *
+log_begin(struct log_line *l)
+{
+	l->buf = NULL;
+	l->len = 0;
+	if ((l->f = open_memstream(&l->buf, &l->len)) == NULL)
+		return (stderr);	/* unbuffered: still one line */
+	return (l->f);
+}
+
+static void
+log_end(struct log_line *l)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	if (l->f == NULL) {
+		fflush(stderr);
+		return;
+	}
+	if (fclose(l->f) != 0) {
+		free(l->buf);
+		return;
+	}
+	while (off < l->len) {
+		n = write(STDERR_FILENO, l->buf + off, l->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* stderr is gone: nowhere left to say so */
+		off += (size_t)n;
+	}
+	free(l->buf);
+}
 
 void
 log_set_command(const char *name)
@@ -82,9 +127,11 @@ log_json_field(FILE *f, const char *name, const char *value)
 static void
 log_message(int is_error, const char *fmt, va_list ap, int with_errno)
 {
-	char	msg[1024];
-	int	saved = errno;
-	size_t	len;
+	struct log_line	 l;
+	FILE		*f;
+	char		 msg[1024];
+	int		 saved = errno;
+	size_t		 len;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (with_errno) {
@@ -92,19 +139,20 @@ log_message(int is_error, const char *fmt, va_list ap, int with_errno)
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    strerror(saved));
 	}
+	f = log_begin(&l);
 	if (sockit_config.json) {
-		log_json_open(stderr, is_error ? "error" : "info");
+		log_json_open(f, is_error ? "error" : "info");
 		if (log_command != NULL)
-			log_json_field(stderr, "command", log_command);
-		log_json_field(stderr, is_error ? "error" : "msg", msg);
-		fputs("}\n", stderr);
+			log_json_field(f, "command", log_command);
+		log_json_field(f, is_error ? "error" : "msg", msg);
+		fputs("}\n", f);
 	} else if (is_error && log_command != NULL)
-		fprintf(stderr, "sockit: %s: %s\n", log_command, msg);
+		fprintf(f, "sockit: %s: %s\n", log_command, msg);
 	else if (is_error)
-		fprintf(stderr, "sockit: %s\n", msg);
+		fprintf(f, "sockit: %s\n", msg);
 	else
-		fprintf(stderr, "%s\n", msg);
-	fflush(stderr);
+		fprintf(f, "%s\n", msg);
+	log_end(&l);
 	errno = saved;
 }
 
@@ -141,67 +189,72 @@ log_info(const char *fmt, ...)
 }
 
 static void
-log_event_json(const char *event, const char *peer,
+log_event_json(FILE *f, const char *event, const char *peer,
     const struct log_xfer *x, const char *reason)
 {
-	log_json_open(stderr, event);
+	log_json_open(f, event);
 	if (peer != NULL)
-		log_json_field(stderr, "peer", peer);
+		log_json_field(f, "peer", peer);
 	if (x != NULL)
-		fprintf(stderr, ",\"in\":%llu,\"out\":%llu,\"duration\":%.6f",
+		fprintf(f, ",\"in\":%llu,\"out\":%llu,\"duration\":%.6f",
 		    x->in, x->out, x->secs);
 	if (reason != NULL)
-		log_json_field(stderr, "error", reason);
-	fputs("}\n", stderr);
+		log_json_field(f, "error", reason);
+	fputs("}\n", f);
 }
 
 static void
-log_event_text(const char *event, const char *peer,
+log_event_text(FILE *f, const char *event, const char *peer,
     const struct log_xfer *x, const char *reason)
 {
-	fputs(event, stderr);
+	fputs(event, f);
 	if (peer != NULL)
-		fprintf(stderr, " %s", peer);
+		fprintf(f, " %s", peer);
 	if (x != NULL)
-		fprintf(stderr, " in=%llu out=%llu %.3fs", x->in, x->out,
-		    x->secs);
+		fprintf(f, " in=%llu out=%llu %.3fs", x->in, x->out, x->secs);
 	if (reason != NULL)
-		fprintf(stderr, ": %s", reason);
-	fputc('\n', stderr);
+		fprintf(f, ": %s", reason);
+	fputc('\n', f);
 }
 
 void
 log_event(int level, const char *event, const char *peer,
     const struct log_xfer *x, const char *reason)
 {
-	int	saved = errno;
+	struct log_line	 l;
+	FILE		*f;
+	int		 saved = errno;
 
 	if (!log_enabled(level))
 		return;
+	f = log_begin(&l);
 	if (sockit_config.json)
-		log_event_json(event, peer, x, reason);
+		log_event_json(f, event, peer, x, reason);
 	else
-		log_event_text(event, peer, x, reason);
-	fflush(stderr);
+		log_event_text(f, event, peer, x, reason);
+	log_end(&l);
 	errno = saved;
 }
 
 void
 log_stats(unsigned long long conns, const struct log_xfer *x)
 {
-	double	rate;
+	struct log_line	 l;
+	FILE		*f;
+	double		 rate;
 
 	rate = x->secs > 0 ? (double)(x->in + x->out) / x->secs : 0;
+	f = log_begin(&l);
 	if (sockit_config.json) {
-		log_json_open(stderr, "stats");
-		fprintf(stderr, ",\"connections\":%llu,\"in\":%llu,"
+		log_json_open(f, "stats");
+		fprintf(f, ",\"connections\":%llu,\"in\":%llu,"
 		    "\"out\":%llu,\"duration\":%.6f,\"bytes_per_sec\":%.0f}\n",
 		    conns, x->in, x->out, x->secs, rate);
 	} else
-		fprintf(stderr, "stats: connections=%llu in=%llu out=%llu "
+		fprintf(f, "stats: connections=%llu in=%llu out=%llu "
 		    "duration=%.3fs throughput=%.2f MiB/s\n", conns, x->in,
 		    x->out, x->secs, rate / (1024 * 1024));
-	fflush(stderr);
+	log_end(&l);
 }
 
 void

@@ -872,7 +872,7 @@ server_run(const struct server_opts *o, int *lfds, int n)
 		return (SOCKIT_EXIT_RUNTIME);
 	}
 	for (i = 0; i < n; i++) {
-		if ((pids[i] = fork()) == -1) {
+		if ((pids[i] = sig_fork()) == -1) {
 			log_syserr("fork worker");
 			break;
 		}

@@ -71,6 +71,24 @@ sig_next(int fd)
 	return (n == 1 ? b : 0);
 }
 
+pid_t
+sig_fork(void)
+{
+	sigset_t	all, old;
+	pid_t		pid;
+	int		saved;
+
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) == -1)
+		return (-1);
+	pid = fork();
+	saved = errno;
+	if (pid != 0)
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return (pid);
+}
+
 void
 sig_reset_child(void)
 {

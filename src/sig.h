@@ -5,6 +5,8 @@
 #ifndef SOCKIT_SIG_H
 #define SOCKIT_SIG_H
 
+#include <sys/types.h>
+
 /*
  * Installs handlers for the given signals (a 0-terminated list) and
  * returns the read end of the self-pipe (non-blocking, close-on-exec), or
@@ -14,6 +16,14 @@ int	sig_open(const int *);
 
 /* Reads one pending signal number; returns 0 when none is pending. */
 int	sig_next(int);
+
+/*
+ * fork() with every signal blocked across it, so that a signal meant for
+ * the parent never runs the parent's handler in the child (writing to the
+ * shared self-pipe).  The parent's mask is restored; the child keeps all
+ * signals blocked until it calls sig_reset_child().
+ */
+pid_t	sig_fork(void);
 
 /*
  * Restores default dispositions and drops the self-pipe, in a child

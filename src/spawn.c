@@ -70,7 +70,7 @@ spawn_child(const struct spawn_cmd *cmd, int in, int out, const char *peer,
 
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) == -1)
+	if ((pid = sig_fork()) == -1)
 		return (-1);
 	if (pid == 0)
 		spawn_exec_child(cmd, in, out, peer, local);

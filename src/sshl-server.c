@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "escape.h"
 #include "log.h"
 #include "sig.h"
 #include "sock.h"
@@ -106,7 +107,7 @@ sshl_spawn(struct sshl_sess *s)
 	if (sock_pipe(in) == -1 || sock_pipe(out) == -1 ||
 	    sock_pipe(err) == -1)
 		return (-1);
-	if ((s->pid = fork()) == -1)
+	if ((s->pid = sig_fork()) == -1)
 		return (-1);
 	if (s->pid == 0)
 		sshl_child(s, in[0], out[1], err[1]);
@@ -220,26 +221,35 @@ sshl_on_message(struct sshl_sess *s, int type, const unsigned char *p,
 	return (-1);
 }
 
-/* Reads from the client; returns -1 when it is gone or misbehaved. */
+/* Handles every whole message already buffered from the client. */
 static int
-sshl_read_client(struct sshl_sess *s)
+sshl_drain_client(struct sshl_sess *s)
 {
 	const unsigned char	*p;
 	size_t			 len;
-	ssize_t			 n;
 	int			 type, rc;
 
-	n = sshl_chan_fill(&s->chan);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return (0);
-	if (n <= 0)
-		return (-1);
 	while ((rc = sshl_chan_next(&s->chan, &type, &p, &len)) == 1)
 		if (sshl_on_message(s, type, p, len) == -1)
 			return (-1);
 	if (rc == -1)
 		log_error("%s: bad or forged message; closing", s->peer);
 	return (rc);
+}
+
+/* Reads from the client; returns -1 when it is gone or misbehaved. */
+static int
+sshl_read_client(struct sshl_sess *s)
+{
+	ssize_t	n;
+
+	n = sshl_chan_fill(&s->chan);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return (-1);
+	/* Messages that came with the last read are handled even at EOF. */
+	if (sshl_drain_client(s) == -1 || n == 0)
+		return (-1);
+	return (0);
 }
 
 static void
@@ -366,21 +376,25 @@ sshl_session_loop(struct sshl_sess *s)
 	s->reaped = 1;
 }
 
-/* Sends the exit message and waits until it is written. */
+/* Sends the exit message; a client that does not read gets 5 s. */
 static void
 sshl_send_exit(struct sshl_sess *s, unsigned char how, unsigned char code)
 {
 	unsigned char	msg[2] = { how, code };
 	struct pollfd	pfd;
+	long long	deadline = sshl_now() + 5000;
 
 	if (s->client_gone || sshl_chan_send(&s->chan, SSHL_EXIT, msg, 2) == -1)
 		return;
-	(void)sock_set_nonblock(s->chan.fd, 0);
 	pfd.fd = s->chan.fd;
 	pfd.events = POLLOUT;
-	while (s->chan.outb.len > 0 && poll(&pfd, 1, 5000) > 0)
+	while (s->chan.outb.len > 0 && sshl_now() < deadline) {
 		if (sshl_chan_flush(&s->chan) == -1)
 			break;
+		if (s->chan.outb.len > 0 && poll(&pfd, 1,
+		    (int)(deadline - sshl_now())) == -1 && errno != EINTR)
+			break;
+	}
 }
 
 static void
@@ -388,15 +402,15 @@ sshl_audit(struct sshl_sess *s, const char *result)
 {
 	char	argv[512];
 	size_t	i, len = 0;
-	int	w;
 
+	/* Escaped: a client must not be able to forge audit lines. */
 	argv[0] = '\0';
-	for (i = 0; s->exec.argv[i] != NULL && len < sizeof(argv); i++) {
-		w = snprintf(argv + len, sizeof(argv) - len, "%s%s",
-		    i > 0 ? " " : "", s->exec.argv[i]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
+	for (i = 0; s->exec.argv[i] != NULL && len + 1 < sizeof(argv); i++) {
+		if (i > 0)
+			argv[len++] = ' ';
+		escape_encode((const unsigned char *)s->exec.argv[i],
+		    strlen(s->exec.argv[i]), argv + len, sizeof(argv) - len);
+		len += strlen(argv + len);
 	}
 	log_info("exec %s argv=[%s] %s %.3fs in=%llu out=%llu", s->peer, argv,
 	    result, (double)(sshl_now() - s->started) / 1000.0, s->bytes_in,
@@ -482,8 +496,13 @@ sshl_session_run(struct sshl_sess *s, const unsigned char *key)
 		(void)sshl_chan_flush(&s->chan);
 		return (SSHL_EXIT_OWN);
 	}
+	/* The command's time starts now, not at the handshake. */
 	if (s->exec.timeout_ms > 0)
-		s->deadline = s->started + s->exec.timeout_ms;
+		s->deadline = sshl_now() + s->exec.timeout_ms;
+	/* STDIN and STDIN_EOF may have come in the same read as EXEC. */
+	if (sshl_drain_client(s) == -1)
+		s->client_gone = 1;
+	sshl_pump_stdin(s);
 	sshl_session_loop(s);
 	sshl_finish(s);
 	return (0);
@@ -543,7 +562,7 @@ sshl_start_session(struct sshl_listener *l, int lfd, int fd,
 
 	for (i = 0; i < l->o->max_sessions && l->pids[i] != 0; i++)
 		;
-	if ((pid = fork()) == -1) {
+	if ((pid = sig_fork()) == -1) {
 		log_syserr("fork");
 		return;
 	}
