@@ -18,6 +18,7 @@
 #include "args.h"
 #include "log.h"
 #include "server.h"
+#include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 #include "sshl-run.h"
@@ -340,6 +341,10 @@ sshl_server_main(const struct cmd_entry *self, int argc, char **argv,
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
 	if (sshl_init() == -1 || sshl_cli_key(c, c->srv.key) == -1)
 		return (SOCKIT_EXIT_USAGE);
+	if (sig_catch_stop() == -1) {
+		log_syserr("signals");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
 	if ((fd = sshl_listen(c, argc - first, argv + first)) < 0)
 		return (fd == -2 ? SOCKIT_EXIT_USAGE : SOCKIT_EXIT_RUNTIME);
 	if (c->port_file != NULL && c->unix_path == NULL &&

@@ -16,6 +16,7 @@
 #include "args.h"
 #include "log.h"
 #include "server.h"
+#include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 #include "xmalloc.h"
@@ -114,6 +115,10 @@ cmd_tcp_server_run(const struct cmd_entry *self, int argc, char **argv,
 	    err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
+	}
+	if (sig_catch_stop() == -1) {
+		log_syserr("signals");
+		return (SOCKIT_EXIT_RUNTIME);
 	}
 	lfds = xcalloc((size_t)o->workers, sizeof(*lfds));
 	if (cmd_tcp_server_listen(o, &a, lfds) == -1) {

@@ -15,6 +15,7 @@
 #include "dgram.h"
 #include "log.h"
 #include "server.h"
+#include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 
@@ -92,6 +93,10 @@ cmd_udp_server_run(const struct cmd_entry *self, int argc, char **argv,
 	    err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
+	}
+	if (sig_catch_stop() == -1) {
+		log_syserr("signals");
+		return (SOCKIT_EXIT_RUNTIME);
 	}
 	memset(&lo, 0, sizeof(lo));
 	lo.socktype = SOCK_DGRAM;

@@ -16,6 +16,7 @@
 #include "dgram.h"
 #include "log.h"
 #include "server.h"
+#include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 
@@ -94,6 +95,10 @@ cmd_unix_server_run(const struct cmd_entry *self, int argc, char **argv,
 	if (addr_parse_unix(argv[first], &a, err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
+	}
+	if (sig_catch_stop() == -1) {
+		log_syserr("signals");
+		return (SOCKIT_EXIT_RUNTIME);
 	}
 	if ((fd = cmd_unix_server_listen(o, &a, argv[first])) == -1)
 		return (SOCKIT_EXIT_RUNTIME);

@@ -60,6 +60,14 @@ sig_open(const int *signals)
 }
 
 int
+sig_catch_stop(void)
+{
+	static const int	sigs[] = { SIGINT, SIGTERM, SIGCHLD, 0 };
+
+	return (sig_open(sigs));
+}
+
+int
 sig_next(int fd)
 {
 	unsigned char	b;

@@ -14,6 +14,14 @@
  */
 int	sig_open(const int *);
 
+/*
+ * Catches SIGINT, SIGTERM and SIGCHLD into the self-pipe.  Servers call
+ * it before they listen, so a stop request that arrives as soon as the
+ * socket (or --port-file) appears waits in the pipe for the event loop
+ * instead of killing the process before it can clean up.
+ */
+int	sig_catch_stop(void);
+
 /* Reads one pending signal number; returns 0 when none is pending. */
 int	sig_next(int);
 

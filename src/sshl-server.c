@@ -29,6 +29,9 @@
 
 /* Output queued for the client before reading the command stops. */
 #define SSHL_HIGH_WATER	(256 * 1024)
+/* How long and how much a closing session still reads from its client. */
+#define SSHL_LINGER_MS		2000
+#define SSHL_LINGER_BYTES	(4 * 1024 * 1024)
 
 /* One session's state, in the session's own process. */
 struct sshl_sess {
@@ -508,6 +511,38 @@ sshl_session_run(struct sshl_sess *s, const unsigned char *key)
 	return (0);
 }
 
+/*
+ * Closing a socket with unread input makes the kernel send RST, which
+ * can destroy the exit message still in flight.  So send FIN first and
+ * read what the client still sends, for a bounded time and amount.
+ */
+static void
+sshl_linger(int fd)
+{
+	char		buf[16384];
+	struct pollfd	pfd;
+	long long	deadline = sshl_now() + SSHL_LINGER_MS;
+	size_t		total = 0;
+	ssize_t		n;
+
+	if (shutdown(fd, SHUT_WR) == -1)
+		return;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (total < SSHL_LINGER_BYTES && sshl_now() < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - sshl_now())) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			return;
+		if (n > 0)
+			total += (size_t)n;
+	}
+}
+
 /* The whole life of one session, in its own process. */
 static int
 sshl_session(int fd, const unsigned char *key, const char *peer)
@@ -520,9 +555,12 @@ sshl_session(int fd, const unsigned char *key, const char *peer)
 	s.peer = peer;
 	s.in = s.out = s.err = -1;
 	s.started = sshl_now();
+	/* A command that exits without reading its stdin must not kill us. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	if (sshl_chan_init(&s.chan, fd) == 0 &&
 	    (s.sigfd = sig_open(sigs)) != -1 && sock_set_nonblock(fd, 1) == 0)
 		rc = sshl_session_run(&s, key);
+	sshl_linger(fd);
 	sshl_close_fd(&s.in);
 	sshl_close_fd(&s.out);
 	sshl_close_fd(&s.err);
