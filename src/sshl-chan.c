@@ -72,6 +72,34 @@ sshl_chan_send(struct sshl_chan *c, int type, const void *p, size_t len)
 	return (0);
 }
 
+ssize_t
+sshl_chan_send_read(struct sshl_chan *c, int type, int fd, size_t max)
+{
+	unsigned char	head[FRAME_HDR_MAX], *p;
+	size_t		sealed;
+	ssize_t		n;
+	int		hl;
+
+	if (max > SSHL_MSG_MAX)
+		max = SSHL_MSG_MAX;
+	/* len32: the header has the same size whatever the length. */
+	if ((hl = frame_encode_head(&c->spec, max + 1 + SSHL_ABYTES,
+	    head)) == -1 || buf_reserve(&c->outb, (size_t)hl + max + 1 +
+	    SSHL_ABYTES) == -1)
+		return (-1);
+	p = BUF_TAIL(&c->outb);
+	do {
+		n = read(fd, p + hl + 2, max);
+	} while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return (n);
+	sealed = sshl_seal_inplace(&c->sess, type, p + hl, (size_t)n);
+	(void)frame_encode_head(&c->spec, sealed, head);
+	memcpy(p, head, (size_t)hl);
+	c->outb.len += (size_t)hl + sealed;
+	return (n);
+}
+
 int
 sshl_chan_flush(struct sshl_chan *c)
 {

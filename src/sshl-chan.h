@@ -32,6 +32,13 @@ void	sshl_chan_free(struct sshl_chan *);
 int	sshl_chan_send_plain(struct sshl_chan *, const void *, size_t);
 int	sshl_chan_send(struct sshl_chan *, int, const void *, size_t);
 
+/*
+ * Reads at most max bytes from fd straight into the output buffer and
+ * seals them there as one message of the given type.  Returns what
+ * read(2) returned: bytes, 0 at EOF (nothing queued), -1 with errno.
+ */
+ssize_t	sshl_chan_send_read(struct sshl_chan *, int, int, size_t);
+
 /* Writes what it can; returns 0 or -1 with errno (EAGAIN is 0). */
 int	sshl_chan_flush(struct sshl_chan *);
 

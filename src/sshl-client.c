@@ -105,19 +105,19 @@ sshl_client_read(struct sshl_client *c)
 static int
 sshl_client_stdin(struct sshl_client *c)
 {
-	unsigned char	buf[SSHL_CHUNK];
-	ssize_t		n;
+	ssize_t	n;
 
-	do {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-	} while (n == -1 && errno == EINTR);
+	n = sshl_chan_send_read(&c->chan, SSHL_STDIN, STDIN_FILENO,
+	    SSHL_CHUNK);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return (0);
+	if (n == -1 && errno == ENOMEM)
+		return (-1);
 	if (n <= 0) {
 		c->stdin_open = 0;
 		return (sshl_chan_send(&c->chan, SSHL_STDIN_EOF, "", 0));
 	}
-	return (sshl_chan_send(&c->chan, SSHL_STDIN, buf, (size_t)n));
+	return (0);
 }
 
 static int

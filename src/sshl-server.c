@@ -152,21 +152,20 @@ sshl_close_fd(int *fd)
 static void
 sshl_pump_output(struct sshl_sess *s, int *fd, int type)
 {
-	unsigned char	buf[SSHL_CHUNK];
-	ssize_t		n;
+	ssize_t	n;
 
-	do {
-		n = read(*fd, buf, sizeof(buf));
-	} while (n == -1 && errno == EINTR);
+	n = sshl_chan_send_read(&s->chan, type, *fd, SSHL_CHUNK);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
+	if (n == -1 && errno == ENOMEM) {
+		s->client_gone = 1;
+		return;
+	}
 	if (n <= 0) {
 		sshl_close_fd(fd);
 		return;
 	}
 	s->bytes_out += (unsigned long long)n;
-	if (sshl_chan_send(&s->chan, type, buf, (size_t)n) == -1)
-		s->client_gone = 1;
 }
 
 /* Writes queued stdin to the command; a closed stdin drops the rest. */

@@ -260,21 +260,33 @@ sshl_hs_client_finish(struct sshl_hs *hs, const unsigned char *in,
 }
 
 size_t
-sshl_seal(struct sshl_session *s, int type, const void *p, size_t len,
-    unsigned char *out)
+sshl_seal_inplace(struct sshl_session *s, int type, unsigned char *out,
+    size_t len)
 {
-	static unsigned char	 msg[SSHL_MSG_MAX + 1];
-	unsigned long long	 clen;
+	unsigned long long	clen;
 
 	if (len > SSHL_MSG_MAX)
 		len = SSHL_MSG_MAX;	/* callers chunk below this */
-	msg[0] = (unsigned char)type;
-	memcpy(msg + 1, p, len);
-	crypto_secretstream_xchacha20poly1305_push(&s->tx, out, &clen, msg,
-	    len + 1, NULL, 0, type == SSHL_EXIT || type == SSHL_ERROR ?
-	    crypto_secretstream_xchacha20poly1305_TAG_FINAL :
+	out[1] = (unsigned char)type;
+	/*
+	 * secretstream writes its tag byte at out[0] and XORs the message
+	 * into out + 1, where the message already is: in place, no copy.
+	 */
+	crypto_secretstream_xchacha20poly1305_push(&s->tx, out, &clen,
+	    out + 1, len + 1, NULL, 0, type == SSHL_EXIT ||
+	    type == SSHL_ERROR ? crypto_secretstream_xchacha20poly1305_TAG_FINAL :
 	    crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
 	return ((size_t)clen);
+}
+
+size_t
+sshl_seal(struct sshl_session *s, int type, const void *p, size_t len,
+    unsigned char *out)
+{
+	if (len > SSHL_MSG_MAX)
+		len = SSHL_MSG_MAX;
+	memmove(out + 2, p, len);
+	return (sshl_seal_inplace(s, type, out, len));
 }
 
 long

@@ -111,6 +111,12 @@ void	sshl_hs_wipe(struct sshl_hs *);
  */
 size_t	sshl_seal(struct sshl_session *, int, const void *, size_t,
 	    unsigned char *);
+/*
+ * The same, for a payload already placed at out + 2 (out[0] and out[1]
+ * are for the stream's tag and the type): saves copying bulk data.
+ */
+size_t	sshl_seal_inplace(struct sshl_session *, int, unsigned char *,
+	    size_t);
 long	sshl_open(struct sshl_session *, const unsigned char *, size_t,
 	    unsigned char *, int *);
 

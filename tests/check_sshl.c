@@ -17,6 +17,7 @@
 
 #include <check.h>
 
+#include "sshl-chan.h"
 #include "sshl.h"
 
 static const unsigned char key_a[SSHL_KEY_LEN] = {
@@ -476,6 +477,61 @@ START_TEST(test_seal_big)
 	/* Longer than the protocol allows: refused before decrypting. */
 	ck_assert_int_eq(sshl_open(&sp.ss, c, SSHL_MSG_MAX + 2 + SSHL_ABYTES,
 	    m, &type), -1);
+}
+END_TEST
+
+/* Sealing in place gives the same bytes as sealing a copy. */
+START_TEST(test_seal_inplace)
+{
+	unsigned char		a[64], b[64], m[64];
+	struct sshl_session	twin = sp.ss;
+	size_t			na, nb;
+	int			type;
+
+	na = sshl_seal(&sp.ss, SSHL_STDOUT, "in place", 8, a);
+	memcpy(b + 2, "in place", 8);
+	nb = sshl_seal_inplace(&twin, SSHL_STDOUT, b, 8);
+	ck_assert_uint_eq(na, 1 + 8 + SSHL_ABYTES);
+	ck_assert_uint_eq(nb, na);
+	ck_assert_mem_eq(a, b, na);
+	ck_assert_int_eq(sshl_open(&sp.cs, b, nb, m, &type), 8);
+	ck_assert_int_eq(type, SSHL_STDOUT);
+	ck_assert_mem_eq(m + 1, "in place", 8);
+}
+END_TEST
+
+/* A read straight into the channel becomes one framed, sealed message. */
+START_TEST(test_chan_send_read)
+{
+	struct sshl_chan	ch;
+	unsigned char		m[64], *h;
+	size_t			len;
+	int			pfd[2], type;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], "streamed", 8), 8);
+	ck_assert_int_eq(close(pfd[1]), 0);
+	ck_assert_int_eq(sshl_chan_init(&ch, -1), 0);
+	/* As the handshake leaves it (sshl_chan_seal). */
+	ch.sess = sp.ss;
+	ch.sealed = 1;
+	ch.spec.max_len = SSHL_MSG_MAX + 1 + SSHL_ABYTES;
+	ck_assert_int_eq(sshl_chan_send_read(&ch, SSHL_STDERR, pfd[0], 1024),
+	    8);
+	h = BUF_HEAD(&ch.outb);
+	len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 |
+	    h[3];
+	ck_assert_uint_eq(len, 1 + 8 + SSHL_ABYTES);
+	ck_assert_uint_eq(ch.outb.len, 4 + len);
+	ck_assert_int_eq(sshl_open(&sp.cs, h + 4, len, m, &type), 8);
+	ck_assert_int_eq(type, SSHL_STDERR);
+	ck_assert_mem_eq(m + 1, "streamed", 8);
+	/* End of input queues nothing. */
+	ck_assert_int_eq(sshl_chan_send_read(&ch, SSHL_STDERR, pfd[0], 1024),
+	    0);
+	ck_assert_uint_eq(ch.outb.len, 4 + len);
+	sshl_chan_free(&ch);
+	(void)close(pfd[0]);
 }
 END_TEST
 
@@ -963,6 +1019,8 @@ sshl_suite(void)
 	tcase_add_checked_fixture(tc, seal_setup, NULL);
 	tcase_add_test(tc, test_seal_layout);
 	tcase_add_test(tc, test_seal_big);
+	tcase_add_test(tc, test_seal_inplace);
+	tcase_add_test(tc, test_chan_send_read);
 	tcase_add_test(tc, test_seal_bitflip);
 	tcase_add_test(tc, test_seal_truncated);
 	tcase_add_test(tc, test_seal_replay);

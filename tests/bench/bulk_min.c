@@ -1,6 +1,7 @@
 /*
  * bulk_min: the smallest reasonable bulk TCP client, a baseline for
- * scripts/bench.  Not part of sockit and not built by make.
+ * scripts/bench.  Not part of sockit; make check builds it so that it
+ * keeps compiling, scripts/bench builds it with cc -O2.
  *
  *	bulk_min HOST PORT
  *

@@ -1,6 +1,7 @@
 /*
  * echo_min: the smallest reasonable epoll echo server, a baseline for
- * scripts/bench.  Not part of sockit and not built by make.
+ * scripts/bench.  Not part of sockit; make check builds it so that it
+ * keeps compiling, scripts/bench builds it with cc -O2.
  *
  *	echo_min tcp|discard|udp PORTFILE
  *

@@ -1,6 +1,7 @@
 /*
- * loadgen: the load generator of scripts/bench.  Not part of sockit and
- * not built by make; scripts/bench compiles it with cc -O2.
+ * loadgen: the load generator of scripts/bench.  Not part of sockit;
+ * make check builds it so that it keeps compiling, scripts/bench builds
+ * it with cc -O2.
  *
  *	loadgen tcp [-b NSRC] [-c CONNS] [-m PID] [-r ROUNDS] [-s SIZE]
  *	    [-t SECS] HOST PORT
