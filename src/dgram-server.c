@@ -479,13 +479,15 @@ dg_recv_one(struct dg_server *s)
 			log_syserr("recvfrom");
 		return (errno == EINTR ? 0 : -1);
 	}
-	dg_peer_name(&sa, len, name, sizeof(name));
+	/* The peer's name is formatted only for a log line: it is costly. */
 	if ((sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
 	    !addr_acl_permits(&s->o->acl, (struct sockaddr *)&sa)) {
+		dg_peer_name(&sa, len, name, sizeof(name));
 		log_event(LOG_NOTICE, "denied", name, NULL, "denied");
 		return (0);
 	}
 	if ((size_t)n > DG_BUFSIZE) {
+		dg_peer_name(&sa, len, name, sizeof(name));
 		log_event(LOG_NOTICE, "dropped", name, NULL,
 		    "datagram too large");
 		return (0);

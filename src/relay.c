@@ -7,13 +7,41 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "loop.h"
 #include "relay.h"
 
+/* A discarding pipe reads this much at a time: fewer system calls. */
+#define RELAY_DISCARD_READ	(256 * 1024)
+
 static void	relay_on_fd(struct loop *, int, int, void *);
+
+/*
+ * Raw pipes that hold no buffer while idle (free_idle: every server
+ * connection) read into this one buffer, shared by the process, and
+ * write from it at once.  Only what dst does not take now is copied
+ * into the pipe's own buffer, so echo and discard allocate nothing per
+ * read.  One event loop per process: nothing else uses it meanwhile.
+ */
+static unsigned char	*relay_scratch;
+static size_t		 relay_scratch_cap;
+
+static unsigned char *
+relay_scratch_get(size_t n)
+{
+	unsigned char	*p;
+
+	if (n <= relay_scratch_cap)
+		return (relay_scratch);
+	if ((p = realloc(relay_scratch, n)) == NULL)
+		return (NULL);
+	relay_scratch = p;
+	relay_scratch_cap = n;
+	return (p);
+}
 
 void
 relay_upper(unsigned char *p, size_t n)
@@ -181,22 +209,38 @@ pipe_at_eof(struct relay *r, struct relay_pipe *p)
 	return (-1);
 }
 
-/* How many bytes the next read may take. */
+/* How many of size bytes the next read may take (--recv-bytes). */
 static size_t
-pipe_read_size(struct relay_pipe *p, struct buf *b)
+pipe_read_size(const struct relay_pipe *p, size_t size)
 {
-	size_t	n = BUF_SPACE(b);
-
-	if (p->c.limit > 0 && p->c.limit - p->nread < n)
-		n = (size_t)(p->c.limit - p->nread);
-	return (n);
+	if (p->c.limit > 0 && p->c.limit - p->nread < size)
+		size = (size_t)(p->c.limit - p->nread);
+	return (size);
 }
 
 /* One read from src; returns bytes read, 0 at EOF, -1 on error/EAGAIN. */
 static ssize_t
-pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
+pipe_read_into(struct relay *r, struct relay_pipe *p, unsigned char *dst,
+    size_t size)
 {
 	ssize_t	n;
+
+	do {
+		n = read(p->c.src, dst, pipe_read_size(p, size));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		relay_fail(r, p, RELAY_ERR_READ, errno);
+	if (n > 0) {
+		p->nread += (uint64_t)n;
+		r->last_active = loop_now(r->loop);
+	}
+	return (n);
+}
+
+/* Reads into b (the output buffer of a raw pipe, the input of a framed one). */
+static ssize_t
+pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
+{
 	size_t	need;
 
 	if (b->len == 0)
@@ -211,16 +255,61 @@ pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
 		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
 		return (-1);
 	}
-	do {
-		n = read(p->c.src, BUF_TAIL(b), pipe_read_size(p, b));
-	} while (n == -1 && errno == EINTR);
-	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-		relay_fail(r, p, RELAY_ERR_READ, errno);
-	if (n > 0) {
-		p->nread += (uint64_t)n;
+	return (pipe_read_into(r, p, BUF_TAIL(b), BUF_SPACE(b)));
+}
+
+/* Writes what dst takes now; returns the count, or -1 on error. */
+static ssize_t
+pipe_write(struct relay *r, struct relay_pipe *p, const unsigned char *data,
+    size_t len)
+{
+	size_t	done = 0;
+	ssize_t	n;
+
+	while (done < len) {
+		n = write(p->c.dst, data + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			relay_fail(r, p, RELAY_ERR_WRITE, errno);
+			return (-1);
+		}
+		done += (size_t)n;
+		p->nwritten += (uint64_t)n;
 		r->last_active = loop_now(r->loop);
 	}
-	return (n);
+	return ((ssize_t)done);
+}
+
+/* A raw, idle, unbuffered pipe: through the shared scratch buffer. */
+static void
+pipe_fill_direct(struct relay *r, struct relay_pipe *p)
+{
+	size_t		 size = p->c.dst < 0 ? RELAY_DISCARD_READ : p->c.bufsize;
+	unsigned char	*scratch;
+	ssize_t		 n, w = 0;
+
+	if ((scratch = relay_scratch_get(size)) == NULL) {
+		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+		return;
+	}
+	if ((n = pipe_read_into(r, p, scratch, size)) == -1)
+		return;
+	if (n > 0 && p->c.dst >= 0) {
+		if (p->c.transform != NULL)
+			p->c.transform(scratch, (size_t)n);
+		if ((w = pipe_write(r, p, scratch, (size_t)n)) == -1)
+			return;
+		/* The rest waits in the pipe's buffer, and reading stops. */
+		if (buf_append(&p->outb, scratch + w, (size_t)(n - w)) == -1) {
+			relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+			return;
+		}
+	}
+	if (n == 0 || (p->c.limit > 0 && p->nread >= p->c.limit))
+		(void)pipe_at_eof(r, p);
 }
 
 static void
@@ -231,6 +320,10 @@ pipe_fill(struct relay *r, struct relay_pipe *p)
 
 	if (!pipe_wants_read(r, p))
 		return;
+	if (pipe_is_raw(p) && p->c.free_idle && p->outb.len == 0) {
+		pipe_fill_direct(r, p);
+		return;
+	}
 	if ((n = pipe_read(r, p, b)) == -1)
 		return;
 	if (n > 0) {
@@ -253,20 +346,13 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 {
 	ssize_t	n;
 
-	while (p->outb.len > 0 && p->c.dst >= 0) {
-		n = write(p->c.dst, BUF_HEAD(&p->outb), p->outb.len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				relay_fail(r, p, RELAY_ERR_WRITE, errno);
+	if (p->outb.len > 0 && p->c.dst >= 0) {
+		if ((n = pipe_write(r, p, BUF_HEAD(&p->outb),
+		    p->outb.len)) == -1)
 			return;
-		}
 		buf_consume(&p->outb, (size_t)n);
-		p->nwritten += (uint64_t)n;
-		r->last_active = loop_now(r->loop);
 	}
-	if (p->c.free_idle) {
+	if (p->c.free_idle && p->outb.len == 0) {
 		buf_free(&p->outb);
 		if (p->inb.len == 0)
 			buf_free(&p->inb);
