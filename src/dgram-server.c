@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dgram-batch.h"
 #include "dgram.h"
 #include "log.h"
 #include "loop.h"
@@ -25,7 +26,7 @@
 #include "sockit.h"
 
 #define DG_BUFSIZE	(256 * 1024)	/* > any datagram we accept */
-#define DG_BATCH	64		/* datagrams per wakeup */
+#define DG_BATCH	(64 / DGB_SLOTS) /* receive batches per wakeup */
 #define DG_BUCKETS	1024
 #define DG_PEERS_MAX	65536		/* peers tracked for logging */
 #define DG_QUEUE_MAX	(4 * 1024 * 1024)
@@ -68,7 +69,8 @@ struct dg_server {
 	int			  fd;
 	int			  sigfd;
 	int			  stopping;
-	unsigned char		 *buf;
+	struct dgb		  batch;	/* datagrams in and replies out */
+	int			  batching;	/* replies go to the batch */
 	struct dg_peer		 *peers[DG_BUCKETS];
 	long			  npeers;
 	struct loop_timer	  sweep;
@@ -215,6 +217,25 @@ dg_queue_reply(struct dg_server *s, const struct sockaddr_storage *sa,
 	return (0);
 }
 
+/* A batched reply the socket did not take: queued, or logged. */
+static void
+dg_unsent(const struct dgb_send *m, int err, void *arg)
+{
+	struct dg_server	*s = arg;
+	char			 name[SOCK_ADDR_LEN];
+
+	if (err == EAGAIN) {
+		if (dg_queue_reply(s, m->sa, m->salen, m->data, m->len) == 0)
+			return;
+		dg_peer_name(m->sa, m->salen, name, sizeof(name));
+		log_event(LOG_NOTICE, "dropped", name, NULL,
+		    "reply queue full");
+		return;
+	}
+	dg_peer_name(m->sa, m->salen, name, sizeof(name));
+	log_event(LOG_VERBOSE, "send-error", name, NULL, strerror(err));
+}
+
 /* Sends one datagram now, or queues it when the socket is full. */
 static void
 dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
@@ -223,6 +244,14 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 	char	name[SOCK_ADDR_LEN];
 	ssize_t	w;
 
+	/* While a received batch is answered, replies join the send batch. */
+	if (s->batching && s->qhead == NULL) {
+		if (dgb_add(&s->batch, sa, len, data, n) == 0)
+			return;
+		dgb_flush(&s->batch, s->fd, dg_unsent, s);
+		if (dgb_add(&s->batch, sa, len, data, n) == 0)
+			return;
+	}
 	if (s->qhead == NULL) {
 		do {
 			w = sendto(s->fd, data, n, 0,
@@ -462,45 +491,56 @@ dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
 	}
 }
 
-/* Returns 0 to go on, -1 when the socket has nothing more now. */
-static int
-dg_recv_one(struct dg_server *s)
+/* One received datagram: access control, bookkeeping, the handler. */
+static void
+dg_deliver(struct dg_server *s, struct dgb_msg *m)
 {
-	struct sockaddr_storage	 sa;
-	socklen_t		 len = sizeof(sa);
-	struct dg_peer		*p;
-	char			 name[SOCK_ADDR_LEN];
-	ssize_t			 n;
+	struct dg_peer	*p;
+	char		 name[SOCK_ADDR_LEN];
 
-	n = recvfrom(s->fd, s->buf, DG_BUFSIZE, MSG_TRUNC,
-	    (struct sockaddr *)&sa, &len);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			log_syserr("recvfrom");
-		return (errno == EINTR ? 0 : -1);
-	}
 	/* The peer's name is formatted only for a log line: it is costly. */
-	if ((sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
-	    !addr_acl_permits(&s->o->acl, (struct sockaddr *)&sa)) {
-		dg_peer_name(&sa, len, name, sizeof(name));
+	if ((m->sa.ss_family == AF_INET || m->sa.ss_family == AF_INET6) &&
+	    !addr_acl_permits(&s->o->acl, (struct sockaddr *)&m->sa)) {
+		dg_peer_name(&m->sa, m->salen, name, sizeof(name));
 		log_event(LOG_NOTICE, "denied", name, NULL, "denied");
-		return (0);
+		return;
 	}
-	if ((size_t)n > DG_BUFSIZE) {
-		dg_peer_name(&sa, len, name, sizeof(name));
+	if (m->truncated) {
+		dg_peer_name(&m->sa, m->salen, name, sizeof(name));
 		log_event(LOG_NOTICE, "dropped", name, NULL,
 		    "datagram too large");
-		return (0);
+		return;
 	}
-	if ((p = dg_peer_get(s, &sa, len)) != NULL) {
-		p->in += (unsigned long long)n;
+	if ((p = dg_peer_get(s, &m->sa, m->salen)) != NULL) {
+		p->in += (unsigned long long)m->len;
 		p->last = loop_now(s->loop);
 		if (s->o->handler == SERVER_ECHO ||
 		    s->o->handler == SERVER_UPPER)
-			p->out += (unsigned long long)n;
+			p->out += (unsigned long long)m->len;
 	}
-	dg_handle(s, &sa, len, s->buf, (size_t)n);
-	return (0);
+	dg_handle(s, &m->sa, m->salen, m->data, m->len);
+}
+
+/*
+ * Receives a batch, answers it into the send batch, sends that.  Returns
+ * 0 to go on, -1 when the socket has nothing more now.
+ */
+static int
+dg_recv_batch(struct dg_server *s)
+{
+	int	i, n;
+
+	if ((n = dgb_recv(&s->batch, s->fd)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_syserr("recvfrom");
+		return (-1);
+	}
+	s->batching = 1;
+	for (i = 0; i < n; i++)
+		dg_deliver(s, &s->batch.in[i]);
+	s->batching = 0;
+	dgb_flush(&s->batch, s->fd, dg_unsent, s);
+	return (n < DGB_SLOTS ? -1 : 0);
 }
 
 /* --stdio: each stdin message goes to the last peer heard from. */
@@ -555,7 +595,7 @@ dg_readable(struct loop *l, int fd, int mask, void *arg)
 		dg_flush_queue(s);
 	for (i = 0; (mask & LOOP_READABLE) && i < DG_BATCH &&
 	    s->qhead == NULL && !s->stopping; i++)
-		if (dg_recv_one(s) == -1)
+		if (dg_recv_batch(s) == -1)
 			break;
 	dg_update_mask(s);
 }
@@ -627,7 +667,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	s->fd = fd;
 	s->local = dgram_local_spec(&o->frames);
 	frame_dec_init(&s->dec, s->local);
-	if ((s->buf = malloc(DG_BUFSIZE)) == NULL ||
+	if (dgb_init(&s->batch, DG_BUFSIZE) == -1 ||
 	    (s->loop = loop_new()) == NULL) {
 		log_syserr("datagram server");
 		return (-1);
@@ -670,7 +710,7 @@ dg_teardown(struct dg_server *s)
 		dg_job_free(s, s->jobs);
 	}
 	buf_free(&s->inb);
-	free(s->buf);
+	dgb_free(&s->batch);
 	loop_free(s->loop);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The bash completion script loads and completes commands, options and
-# option values.
+# The bash and zsh completion scripts load and complete commands, options
+# and option values.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 need bash
 
@@ -29,4 +29,44 @@ complete_words sockit --log-format j | grep -qx json ||
 touch "$T/keyfile"
 complete_words sockit ssh-lite exec --key-file "$T/key" | grep -q keyfile ||
     fail "--key-file does not complete file names"
+
+# zsh: the completion function runs with zsh's completion builtins
+# replaced by stand-ins that print every candidate offered.
+command -v zsh >/dev/null 2>&1 || { echo "zsh not installed: zsh part skipped"; exit 0; }
+zcomp="${SOCKIT_SRCDIR:-.}/completions/_sockit"
+# zcomplete WORDS...: the candidates zsh would filter for the last word.
+zcomplete() {
+	zsh -f -c '
+	compadd() {
+		local a arr=0
+		for a in "$@"; do
+			case $a in
+			-a) arr=1 ;;
+			--) ;;
+			*) if ((arr)); then print -rl -- ${(P)a};
+			   else print -r -- $a; fi ;;
+			esac
+		done
+	}
+	_describe() { local n=${@[-1]}; print -rl -- ${${(P)n}%%:*}; }
+	_files() { print -r -- "<files>"; }
+	_call_program() { shift; eval "$*"; }
+	f=$1; shift
+	words=("$@"); CURRENT=$#; PREFIX=${@[-1]}
+	source "$f"' zsh "$zcomp" "$@"
+}
+zcomplete sockit tcp-s | grep -qx tcp-server ||
+    fail "zsh: tcp-s does not offer tcp-server: $(zcomplete sockit tcp-s)"
+zcomplete sockit tcp-client --no- | grep -qx -- '--no-shutdown' ||
+    fail "zsh: tcp-client options not offered"
+zcomplete sockit ssh-lite "" | grep -qx exec ||
+    fail "zsh: ssh-lite subcommands not offered"
+zcomplete sockit ssh-lite exec --key | grep -qx -- '--key-file' ||
+    fail "zsh: ssh-lite exec options not offered"
+zcomplete sockit --log-format j | grep -qx json ||
+    fail "zsh: --log-format values not offered"
+zcomplete sockit ssh-lite server --key-file k | grep -qx '<files>' ||
+    fail "zsh: --key-file does not complete file names"
+zcomplete sockit tcp-server --frame l | grep -qx len32 ||
+    fail "zsh: --frame values not offered"
 exit 0
