@@ -3,7 +3,7 @@
 # Honors CONFIGURE_FLAGS and BUILD_DIR.
 
 SOCKIT_PACKAGES="build-essential autoconf automake libtool pkg-config check libsodium-dev"
-SOCKIT_TEST_PACKAGES="python3 socat netcat-openbsd zsh"
+SOCKIT_TEST_PACKAGES="python3 socat netcat-openbsd zsh procps"
 
 sockit_missing_packages() {
 	missing=""

@@ -865,24 +865,28 @@ server_run(const struct server_opts *o, int *lfds, int n)
 
 	if (o->workers <= 1 || n <= 1)
 		return (server_serve(o, lfds, n));
-	pids = xcalloc((size_t)n, sizeof(*pids));
 	/* Catch signals before forking, so none is lost in between. */
 	if (sig_open(sigs) == -1) {
 		log_syserr("signals");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
+	pids = xcalloc((size_t)n, sizeof(*pids));
 	for (i = 0; i < n; i++) {
 		if ((pids[i] = sig_fork()) == -1) {
 			log_syserr("fork worker");
 			break;
 		}
 		if (pids[i] == 0) {
-			/* Each worker keeps only its own listener. */
+			/*
+			 * Each worker keeps only its own listener, and returns
+			 * through its caller, which frees what it allocated.
+			 */
 			sig_reset_child();
+			free(pids);
 			for (j = 0; j < n; j++)
 				if (j != i)
 					(void)close(lfds[j]);
-			exit(server_serve(o, &lfds[i], 1));
+			return (server_serve(o, &lfds[i], 1));
 		}
 	}
 	for (j = 0; j < n; j++)

@@ -140,8 +140,9 @@ int	server_opts_finish(struct server_opts *, char **);
 
 /*
  * Serves on the listening fds until done (--once, a signal and drain).
- * label names the listening address for log lines.  Returns an exit
- * code.  With workers > 1 the caller passes one fd per worker.
+ * Returns an exit code.  With workers > 1 the caller passes one fd per
+ * worker; it then returns in each worker process as well as in the
+ * supervising parent, and each caller cleans up and exits with it.
  */
 int	server_run(const struct server_opts *, int *, int);
 
