@@ -206,10 +206,12 @@ pipe_at_eof(struct relay *r, struct relay_pipe *p)
 	return (-1);
 }
 
-/* How many of size bytes the next read may take (--recv-bytes). */
+/* How many of size bytes the next read may take (readmax, --recv-bytes). */
 static size_t
 pipe_read_size(const struct relay_pipe *p, size_t size)
 {
+	if (p->c.readmax > 0 && size > p->c.readmax)
+		size = p->c.readmax;
 	if (p->c.limit > 0 && p->c.limit - p->nread < size)
 		size = (size_t)(p->c.limit - p->nread);
 	return (size);
@@ -284,10 +286,6 @@ pipe_write(struct relay *r, struct relay_pipe *p, const unsigned char *data,
 static void
 pipe_fill_direct(struct relay *r, struct relay_pipe *p)
 {
-	/*
-	 * Discarding reads no more than echoing: on loopback, 256 KiB reads
-	 * measured 25% slower than 64 KiB ones (the copy leaves the cache).
-	 */
 	size_t		 size = p->c.bufsize;
 	unsigned char	*scratch;
 	ssize_t		 n, w = 0;

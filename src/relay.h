@@ -35,6 +35,8 @@ struct relay_pipe_conf {
 	const struct frame_spec	*out;		/* NULL: raw */
 	relay_transform		 transform;	/* NULL: copy */
 	size_t			 bufsize;	/* read size and high water */
+	size_t			 readmax;	/* cap per read(2), 0: bufsize;
+						   smaller reads stay in cache */
 	uint64_t		 limit;		/* stop after this many bytes
 						   read (0: no limit) */
 	int			 shutdown_dst;	/* shutdown(SHUT_WR) at EOF */

@@ -31,6 +31,8 @@
 
 /* Per-connection buffer: the read size and the backpressure mark. */
 #define SERVER_BUFSIZE		(64 * 1024)
+/* --discard reads 16 KiB at a time: it stays in L1, measured fastest. */
+#define SERVER_DISCARD_READ	(16 * 1024)
 /* How long accepting pauses when the process is out of fds. */
 #define SERVER_EMFILE_PAUSE_MS	100
 
@@ -449,6 +451,7 @@ conn_setup_loopback(struct conn *c, struct relay_pipe_conf *pc)
 	pc->in = &o->frames.wire;
 	pc->out = &o->frames.wire;
 	pc->transform = o->handler == SERVER_UPPER ? relay_upper : NULL;
+	pc->readmax = o->handler == SERVER_DISCARD ? SERVER_DISCARD_READ : 0;
 	pc->shutdown_dst = 1;
 	pc->free_idle = 1;
 	relay_add_pipe(&c->relay, pc);
