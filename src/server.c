@@ -31,8 +31,11 @@
 
 /* Per-connection buffer: the read size and the backpressure mark. */
 #define SERVER_BUFSIZE		(64 * 1024)
-/* --discard reads 16 KiB at a time: it stays in L1, measured fastest. */
-#define SERVER_DISCARD_READ	(16 * 1024)
+/*
+ * Sinks (--discard, and the peer-to-stdout side of --stdio) read 16 KiB
+ * at a time: it stays in the L1 cache, and measured fastest.
+ */
+#define SERVER_SINK_READ	(16 * 1024)
 /* How long accepting pauses when the process is out of fds. */
 #define SERVER_EMFILE_PAUSE_MS	100
 
@@ -451,7 +454,7 @@ conn_setup_loopback(struct conn *c, struct relay_pipe_conf *pc)
 	pc->in = &o->frames.wire;
 	pc->out = &o->frames.wire;
 	pc->transform = o->handler == SERVER_UPPER ? relay_upper : NULL;
-	pc->readmax = o->handler == SERVER_DISCARD ? SERVER_DISCARD_READ : 0;
+	pc->readmax = o->handler == SERVER_DISCARD ? SERVER_SINK_READ : 0;
 	pc->shutdown_dst = 1;
 	pc->free_idle = 1;
 	relay_add_pipe(&c->relay, pc);
@@ -468,7 +471,9 @@ conn_setup_stdio(struct conn *c, struct relay_pipe_conf *pc)
 	pc->in = &o->frames.wire;
 	pc->out = &o->frames.local;
 	pc->ends_relay = 1;	/* the peer hung up: done, as nc -l */
+	pc->readmax = SERVER_SINK_READ;
 	relay_add_pipe(&c->relay, pc);
+	pc->readmax = 0;
 	pc->src = STDIN_FILENO;
 	pc->dst = c->fd;
 	pc->in = &o->frames.local;
