@@ -29,7 +29,7 @@ static const struct args_opt cmd_udp_client_options[] = {
 	{ "wait-for", 0, ARGS_REQUIRED, CLIENT_OPT_WAIT_FOR, "SEC",
 	  "resend the first datagram while the port is unreachable" },
 	CLIENT_DGRAM_OPTIONS,
-	FRAMEOPT_OPTIONS,
+	FRAMEOPT_DGRAM_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 

@@ -22,15 +22,22 @@ enum {
 	FRAMEOPT_CRLF
 };
 
-#define FRAMEOPT_OPTIONS \
-	{ "frame", 0, ARGS_REQUIRED, FRAMEOPT_FRAME, "SPEC", \
-	  "wire framing: raw line delim:X len8..len64[le] fixed:N" }, \
+#define FRAMEOPT_OPTIONS_WITH(frame_help) \
+	{ "frame", 0, ARGS_REQUIRED, FRAMEOPT_FRAME, "SPEC", frame_help }, \
 	{ "stdio-frame", 0, ARGS_REQUIRED, FRAMEOPT_STDIO_FRAME, "SPEC", \
 	  "framing of stdin/stdout (default: line with --frame)" }, \
 	{ "max-frame", 0, ARGS_REQUIRED, FRAMEOPT_MAX_FRAME, "BYTES", \
 	  "longest message accepted (default 16777216)" }, \
 	{ "crlf", 0, ARGS_NONE, FRAMEOPT_CRLF, NULL, \
 	  "line framing sends \\r\\n (and accepts both)" }
+
+/* Stream commands: --frame splits the connection's bytes. */
+#define FRAMEOPT_OPTIONS FRAMEOPT_OPTIONS_WITH( \
+	"wire framing: raw line delim:X len8..len64[le] fixed:N")
+
+/* UDP: a datagram is already one message; --frame splits stdin/stdout. */
+#define FRAMEOPT_DGRAM_OPTIONS FRAMEOPT_OPTIONS_WITH( \
+	"stdin/stdout framing: raw line delim:X len8..len64[le] fixed:N")
 
 /* Defaults: raw wire, line local side, FRAME_DEFAULT_MAX. */
 void	frameopt_init(struct frame_opts *, int);
