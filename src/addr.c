@@ -324,20 +324,27 @@ addr_parse_client(int argc, char *const *argv, struct addr_inet *out,
     char *err)
 {
 	char	q[ADDR_QUOTE_MAX + 4];
+	int	rc;
 
 	if (argc == 2)
-		return (addr_parse_pair(argv, out, err));
-	if (argc != 1) {
+		rc = addr_parse_pair(argv, out, err);
+	else if (argc != 1) {
 		addr_error(err, "expected HOST PORT or HOST:PORT");
 		return (-1);
-	}
-	/* "sockit tcp-client 80" forgot the host, not the port. */
-	if (addr_all_digits(argv[0])) {
+	} else if (addr_all_digits(argv[0])) {
+		/* "sockit tcp-client 80" forgot the host, not the port. */
 		addr_error(err, "missing host in \"%s\" (expected HOST PORT "
 		    "or HOST:PORT)", addr_quote(argv[0], q));
 		return (-1);
+	} else
+		rc = addr_split_hostport(argv[0], out, 0, err);
+	/* Port 0 means "any" to bind(2); nothing can be reached there. */
+	if (rc == 0 && out->portnum == 0) {
+		addr_error(err, "port 0 cannot be connected to (expected "
+		    "1-65535)");
+		return (-1);
 	}
-	return (addr_split_hostport(argv[0], out, 0, err));
+	return (rc);
 }
 
 /*

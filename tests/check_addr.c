@@ -226,7 +226,9 @@ static const struct {
 	const char	*host;		/* on success: host; else error part */
 } client_cases[] = {
 	{ 2, { "localhost", "80" }, 80, "localhost" },
-	{ 2, { "192.0.2.1", "0" }, 0, "192.0.2.1" },
+	{ 2, { "192.0.2.1", "1" }, 1, "192.0.2.1" },
+	{ 2, { "192.0.2.1", "0" }, BAD, "port 0 cannot be connected to" },
+	{ 1, { "host:0" }, BAD, "port 0 cannot be connected to" },
 	{ 2, { "::1", "80" }, 80, "::1" },
 	{ 2, { "[::1]", "80" }, 80, "::1" },
 	{ 2, { "fe80::1%lo", "22" }, 22, "fe80::1%lo" },
