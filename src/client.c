@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "args.h"
 #include "client.h"
 #include "escape.h"
@@ -187,6 +188,29 @@ client_pause_ms(long long ms)
 	ts.tv_nsec = (ms % 1000) * 1000000;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+int
+client_parse_inet(const struct cmd_entry *self, int argc, char **argv,
+    args_cb opt, struct client_opts *o, struct addr_inet *a, char *target,
+    size_t len)
+{
+	char	err[ADDR_ERR_LEN], *cause = NULL;
+	int	first, rc;
+
+	if ((rc = args_parse(self, argc, argv, opt, o, &first)) != ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	if (client_opts_finish(o, &cause) == -1) {
+		log_error("%s", cause);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	if (addr_parse_client(argc - first, argv + first, a, err) == -1) {
+		log_error("%s", err);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	snprintf(target, len, strchr(a->host, ':') != NULL ? "[%s]:%s" :
+	    "%s:%s", a->host, a->port);
+	return (-1);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "args.h"
 #include "frameopt.h"
 #include "script.h"
 
@@ -79,6 +80,17 @@ void	client_opts_init(struct client_opts *);
 void	client_opts_free(struct client_opts *);
 int	client_opts_set(struct client_opts *, int, const char *, char **);
 int	client_opts_finish(struct client_opts *, char **);
+
+struct addr_inet;
+struct cmd_entry;
+
+/*
+ * The start of tcp-client and udp-client: parses the options (through
+ * opt) and HOST PORT into a, and writes "host:port" for messages into
+ * target.  Returns -1 to go on, or the exit code to stop with.
+ */
+int	client_parse_inet(const struct cmd_entry *, int, char **, args_cb,
+	    struct client_opts *, struct addr_inet *, char *, size_t);
 
 /* Tries to connect once; returns an fd or -1 with errno. */
 typedef int (*client_connect_fn)(void *, int, char *);

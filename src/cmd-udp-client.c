@@ -54,22 +54,11 @@ cmd_udp_client_run(const struct cmd_entry *self, int argc, char **argv,
 {
 	struct addr_inet	a;
 	char			err[SOCK_ERR_LEN], target[SOCK_ADDR_LEN];
-	char			*cause = NULL;
-	int			first, rc, fd;
+	int			rc, fd;
 
-	if ((rc = args_parse(self, argc, argv, cmd_udp_client_opt, o,
-	    &first)) != ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (client_opts_finish(o, &cause) == -1) {
-		log_error("%s", cause);
-		return (SOCKIT_EXIT_USAGE);
-	}
-	if (addr_parse_client(argc - first, argv + first, &a, err) == -1) {
-		log_error("%s", err);
-		return (SOCKIT_EXIT_USAGE);
-	}
-	snprintf(target, sizeof(target), strchr(a.host, ':') != NULL ?
-	    "[%s]:%s" : "%s:%s", a.host, a.port);
+	if ((rc = client_parse_inet(self, argc, argv, cmd_udp_client_opt, o,
+	    &a, target, sizeof(target))) != -1)
+		return (rc);
 	err[0] = '\0';
 	/* A connected socket: ICMP port unreachable becomes ECONNREFUSED. */
 	if ((fd = sock_connect_inet(a.host, a.port, sockit_config.family,
