@@ -9,30 +9,6 @@
 # tcp-server, udp-server and ssh-lite server, 200 times each.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# Bounded cleanup, even when a broken server ignores SIGTERM or waits for
-# children forever: TERM what we started, KILL what is left after 5 s.
-STRAYS=""
-fault_cleanup() {
-	for p in $STRAYS $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	n=250
-	while [ "$n" -gt 0 ]; do
-		alive=""
-		for p in $STRAYS $PIDS; do
-			kill -0 "$p" 2>/dev/null && alive="$alive $p"
-		done
-		[ -z "$alive" ] && break
-		n=$((n - 1))
-		sleep 0.02
-	done
-	for p in $alive; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	cleanup
-}
-trap fault_cleanup EXIT
-
 need python3
 
 start_server echo tcp-server 0 --drain 30 -v

@@ -7,11 +7,34 @@
 
 : "${SOCKIT:?SOCKIT must point at the sockit binary}"
 T=$(mktemp -d /tmp/sockit.XXXXXX) || exit 1
-PIDS=""
+PIDS=""		# background jobs of this shell
+STRAYS=""	# other processes a test started (killed by pid, never by name)
 
+# True while pid $1 runs (a zombie waiting to be reaped does not count).
+running() {
+	kill -0 "$1" 2>/dev/null &&
+	    ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+# Bounded, even when a broken server ignores SIGTERM or waits for its
+# children forever: TERM what the test started, KILL what is left after
+# 5 s, reap, remove $T.
 cleanup() {
-	for p in $PIDS; do
+	for p in $STRAYS $PIDS; do
 		kill "$p" 2>/dev/null
+	done
+	n=250
+	while [ "$n" -gt 0 ]; do
+		alive=""
+		for p in $STRAYS $PIDS; do
+			running "$p" && alive="$alive $p"
+		done
+		[ -z "$alive" ] && break
+		n=$((n - 1))
+		sleep 0.02
+	done
+	for p in $alive; do
+		kill -KILL "$p" 2>/dev/null
 	done
 	for p in $PIDS; do
 		wait "$p" 2>/dev/null
