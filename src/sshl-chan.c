@@ -52,51 +52,71 @@ sshl_chan_send_plain(struct sshl_chan *c, const void *p, size_t len)
 	return (0);
 }
 
+/* Sealed messages are len32-framed: the header is always 4 bytes. */
+#define SSHL_LEN_HDR	4
+
+/*
+ * Makes room at the end of the output for one sealed message of up to
+ * max payload bytes.  Returns where the payload goes (behind the length
+ * header, the stream's tag and the type byte), or NULL with errno.
+ */
+static unsigned char *
+sshl_chan_room(struct sshl_chan *c, size_t max)
+{
+	unsigned char	head[FRAME_HDR_MAX];
+
+	if (frame_encode_head(&c->spec, max + 1 + SSHL_ABYTES, head) == -1) {
+		errno = EMSGSIZE;
+		return (NULL);
+	}
+	if (buf_reserve(&c->outb, SSHL_LEN_HDR + max + 1 + SSHL_ABYTES) == -1)
+		return (NULL);
+	return (BUF_TAIL(&c->outb) + SSHL_LEN_HDR + 2);
+}
+
+/* Seals the len payload bytes placed by sshl_chan_room and queues them. */
+static void
+sshl_chan_commit(struct sshl_chan *c, int type, size_t len)
+{
+	unsigned char	*p = BUF_TAIL(&c->outb);
+	size_t		 sealed;
+
+	sealed = sshl_seal_inplace(&c->sess, type, p + SSHL_LEN_HDR, len);
+	(void)frame_encode_head(&c->spec, sealed, p);
+	c->outb.len += SSHL_LEN_HDR + sealed;
+}
+
 int
 sshl_chan_send(struct sshl_chan *c, int type, const void *p, size_t len)
 {
-	unsigned char	head[FRAME_HDR_MAX];
-	size_t		sealed = len + 1 + SSHL_ABYTES;
-	int		hl;
+	unsigned char	*m;
 
 	if (len > SSHL_MSG_MAX) {
 		errno = EMSGSIZE;
 		return (-1);
 	}
-	if ((hl = frame_encode_head(&c->spec, sealed, head)) == -1 ||
-	    buf_reserve(&c->outb, (size_t)hl + sealed) == -1)
+	if ((m = sshl_chan_room(c, len)) == NULL)
 		return (-1);
-	buf_append(&c->outb, head, (size_t)hl);
-	sshl_seal(&c->sess, type, p, len, BUF_TAIL(&c->outb));
-	c->outb.len += sealed;
+	memcpy(m, p, len);
+	sshl_chan_commit(c, type, len);
 	return (0);
 }
 
 ssize_t
 sshl_chan_send_read(struct sshl_chan *c, int type, int fd, size_t max)
 {
-	unsigned char	head[FRAME_HDR_MAX], *p;
-	size_t		sealed;
-	ssize_t		n;
-	int		hl;
+	unsigned char	*m;
+	ssize_t		 n;
 
 	if (max > SSHL_MSG_MAX)
 		max = SSHL_MSG_MAX;
-	/* len32: the header has the same size whatever the length. */
-	if ((hl = frame_encode_head(&c->spec, max + 1 + SSHL_ABYTES,
-	    head)) == -1 || buf_reserve(&c->outb, (size_t)hl + max + 1 +
-	    SSHL_ABYTES) == -1)
+	if ((m = sshl_chan_room(c, max)) == NULL)
 		return (-1);
-	p = BUF_TAIL(&c->outb);
 	do {
-		n = read(fd, p + hl + 2, max);
+		n = read(fd, m, max);
 	} while (n == -1 && errno == EINTR);
-	if (n <= 0)
-		return (n);
-	sealed = sshl_seal_inplace(&c->sess, type, p + hl, (size_t)n);
-	(void)frame_encode_head(&c->spec, sealed, head);
-	memcpy(p, head, (size_t)hl);
-	c->outb.len += (size_t)hl + sealed;
+	if (n > 0)
+		sshl_chan_commit(c, type, (size_t)n);
 	return (n);
 }
 
