@@ -244,14 +244,16 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 	char	name[SOCK_ADDR_LEN];
 	ssize_t	w;
 
-	/* While a received batch is answered, replies join the send batch. */
-	if (s->batching && s->qhead == NULL) {
-		if (dgb_add(&s->batch, sa, len, data, n) == 0)
-			return;
+	/*
+	 * While a received batch is answered, replies join the send batch.
+	 * A full batch goes out first; what it could not send is queued,
+	 * and then this reply must queue behind it.
+	 */
+	if (s->batching && s->qhead == NULL && s->batch.nout == DGB_SENDS)
 		dgb_flush(&s->batch, s->fd, dg_unsent, s);
-		if (dgb_add(&s->batch, sa, len, data, n) == 0)
-			return;
-	}
+	if (s->batching && s->qhead == NULL &&
+	    dgb_add(&s->batch, sa, len, data, n) == 0)
+		return;
 	if (s->qhead == NULL) {
 		do {
 			w = sendto(s->fd, data, n, 0,
