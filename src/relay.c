@@ -282,60 +282,70 @@ pipe_write(struct relay *r, struct relay_pipe *p, const unsigned char *data,
 	return ((ssize_t)done);
 }
 
-/* A raw, idle, unbuffered pipe: through the shared scratch buffer. */
-static void
+/*
+ * A raw, idle, unbuffered pipe: through the shared scratch buffer.
+ * Returns what the read returned, or -1 when the pipe failed.
+ */
+static ssize_t
 pipe_fill_direct(struct relay *r, struct relay_pipe *p)
 {
 	size_t		 size = p->c.bufsize;
 	unsigned char	*scratch;
-	ssize_t		 n, w = 0;
+	ssize_t		 n, w;
 
 	if ((scratch = relay_scratch_get(size)) == NULL) {
 		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
-		return;
+		return (-1);
 	}
-	if ((n = pipe_read_into(r, p, scratch, size)) == -1)
-		return;
-	if (n > 0 && p->c.dst >= 0) {
+	if ((n = pipe_read_into(r, p, scratch, size)) <= 0 || p->c.dst < 0)
+		return (n);
+	if (p->c.transform != NULL)
+		p->c.transform(scratch, (size_t)n);
+	if ((w = pipe_write(r, p, scratch, (size_t)n)) == -1)
+		return (-1);
+	/* The rest waits in the pipe's buffer, and reading stops. */
+	if (buf_append(&p->outb, scratch + w, (size_t)(n - w)) == -1) {
+		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+		return (-1);
+	}
+	return (n);
+}
+
+/*
+ * Reads into the pipe's own buffer: the output of a raw pipe, the input
+ * of a framed one (decoded at once).  Returns like pipe_fill_direct.
+ */
+static ssize_t
+pipe_fill_buffered(struct relay *r, struct relay_pipe *p)
+{
+	struct buf	*b = pipe_is_raw(p) ? &p->outb : &p->inb;
+	ssize_t		 n;
+
+	if ((n = pipe_read(r, p, b)) <= 0)
+		return (n);
+	b->len += (size_t)n;
+	if (pipe_is_raw(p)) {
 		if (p->c.transform != NULL)
-			p->c.transform(scratch, (size_t)n);
-		if ((w = pipe_write(r, p, scratch, (size_t)n)) == -1)
-			return;
-		/* The rest waits in the pipe's buffer, and reading stops. */
-		if (buf_append(&p->outb, scratch + w, (size_t)(n - w)) == -1) {
-			relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
-			return;
-		}
-	}
-	if (n == 0 || (p->c.limit > 0 && p->nread >= p->c.limit))
-		(void)pipe_at_eof(r, p);
+			p->c.transform(BUF_TAIL(b) - n, (size_t)n);
+		if (p->c.dst < 0)
+			buf_consume(b, b->len);
+	} else if (pipe_decode(r, p) == -1)
+		return (-1);
+	return (n);
 }
 
 static void
 pipe_fill(struct relay *r, struct relay_pipe *p)
 {
-	struct buf	*b = pipe_is_raw(p) ? &p->outb : &p->inb;
-	ssize_t		 n;
+	ssize_t	n;
 
 	if (!pipe_wants_read(r, p))
 		return;
-	if (pipe_is_raw(p) && p->c.free_idle && p->outb.len == 0) {
-		pipe_fill_direct(r, p);
-		return;
-	}
-	if ((n = pipe_read(r, p, b)) == -1)
-		return;
-	if (n > 0) {
-		b->len += (size_t)n;
-		if (pipe_is_raw(p)) {
-			if (p->c.transform != NULL)
-				p->c.transform(BUF_TAIL(b) - n, (size_t)n);
-			if (p->c.dst < 0)
-				buf_consume(b, b->len);
-		} else if (pipe_decode(r, p) == -1)
-			return;
-	}
-	if (n == 0 || (p->c.limit > 0 && p->nread >= p->c.limit))
+	if (pipe_is_raw(p) && p->c.free_idle && p->outb.len == 0)
+		n = pipe_fill_direct(r, p);
+	else
+		n = pipe_fill_buffered(r, p);
+	if (n == 0 || (n > 0 && p->c.limit > 0 && p->nread >= p->c.limit))
 		(void)pipe_at_eof(r, p);
 }
 
