@@ -94,11 +94,7 @@ poll_until 60 sh -c "test -s '$T/started' || ! kill -0 $x 2>/dev/null" ||
 test -s "$T/started" || fail "transfers failed: $(cat "$T/xfers.out")"
 
 kill -TERM "$echo_PID"
-refused() {
-	"$SOCKIT" tcp-client -z 127.0.0.1 "$echo_PORT" 2>/dev/null
-	[ $? = 3 ]
-}
-poll_until 5 refused || fail "new connections still accepted after SIGTERM"
+poll_until 5 tcp_refused "$echo_PORT" || fail "new connections still accepted after SIGTERM"
 kill -0 "$echo_PID" 2>/dev/null ||
     fail "server exited with 10 transfers in flight: $(tail -5 "$T/echo.err")"
 

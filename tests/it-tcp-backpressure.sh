@@ -20,41 +20,8 @@ sk() {
 
 start_server echo tcp-server 0
 
-cat > "$T/hog.py" <<'PY'
-import os, socket, sys, time
-port, blocked, done = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-total, chunk = 200 << 20, os.urandom(1 << 20)
-s = socket.create_connection(('127.0.0.1', port), timeout=10)
-s.setblocking(False)
-sent, idle_since = 0, None
-deadline = time.monotonic() + 60
-# Send until the kernel refuses more for a full second: the server has
-# stopped reading.  Never read anything.
-while sent < total and time.monotonic() < deadline:
-    try:
-        n = s.send(chunk[: min(len(chunk), total - sent)])
-        sent += n
-        idle_since = None
-    except BlockingIOError:
-        now = time.monotonic()
-        if idle_since is None:
-            idle_since = now
-        elif now - idle_since >= 1.0:
-            break
-        time.sleep(0.01)
-print('hog: sent %.1f MiB before blocking' % (sent / 1048576.0))
-if sent >= total:
-    sys.exit('the server read all 200 MiB from a client that never reads')
-if time.monotonic() >= deadline:
-    sys.exit('hog: gave up after 60 s without blocking')
-open(blocked, 'w').write('%d\n' % sent)
-t = time.monotonic() + 30
-while not os.path.exists(done) and time.monotonic() < t:
-    time.sleep(0.02)
-s.close()
-PY
-python3 "$T/hog.py" "$echo_PORT" "$T/blocked" "$T/done" > "$T/hog.out" \
-    2>&1 &
+python3 "${SOCKIT_SRCDIR:-.}/tests/hog.py" "$echo_PORT" "$T/blocked" "$T/done" \
+    > "$T/hog.out" 2>&1 &
 hog=$!
 PIDS="$PIDS $hog"
 hog_ready() {

@@ -68,11 +68,7 @@ poll_until 30 xfer_ready || fail "transfer did not start"
 test -s "$T/started" || fail "transfer failed: $(cat "$T/xfer.out")"
 
 kill -TERM "$echo_PID"
-refused() {
-	"$SOCKIT" tcp-client -z 127.0.0.1 "$echo_PORT" 2>/dev/null
-	[ $? = 3 ]
-}
-poll_until 5 refused || fail "new connections still accepted after SIGTERM"
+poll_until 5 tcp_refused "$echo_PORT" || fail "new connections still accepted after SIGTERM"
 kill -0 "$echo_PID" 2>/dev/null ||
     fail "server exited with a transfer in flight: $(cat "$T/echo.err")"
 

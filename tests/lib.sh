@@ -101,6 +101,13 @@ expect_rc() {
 	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want"
 }
 
+# tcp_refused PORT: true when a connection to 127.0.0.1:PORT is refused
+# (exit 3), e.g. once a draining server has closed its listener.
+tcp_refused() {
+	"$SOCKIT" tcp-client -z 127.0.0.1 "$1" 2>/dev/null
+	[ $? = 3 ]
+}
+
 # Resident set size of a process in KiB.
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
