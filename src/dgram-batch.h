@@ -2,7 +2,10 @@
  * Datagrams in batches: recvmmsg(2) and sendmmsg(2) where the system has
  * them (one system call for many datagrams), recvfrom/sendto otherwise.
  * The datagram server receives a batch, answers each datagram into the
- * send batch, and sends the batch at once.
+ * send batch, and sends the batch at once.  On a UDP socket, a run of
+ * equal-sized replies to one peer goes out as one UDP GSO send
+ * (UDP_SEGMENT): the kernel's output path runs once for the run, and the
+ * peer still receives each reply as its own datagram.
  */
 #ifndef SOCKIT_DGRAM_BATCH_H
 #define SOCKIT_DGRAM_BATCH_H
@@ -15,6 +18,8 @@
 
 #define DGB_SLOTS	16		/* datagrams per receive call */
 #define DGB_SENDS	(2 * DGB_SLOTS)	/* a reply and a banner each */
+#define DGB_GSO_SEGS	64		/* the kernel's UDP_MAX_SEGMENTS */
+#define DGB_GSO_BYTES	65000		/* under the 64 KiB IP datagram */
 
 struct dgb_msg {
 	struct sockaddr_storage	 sa;
@@ -37,6 +42,12 @@ struct dgb {
 	struct dgb_msg		 in[DGB_SLOTS];
 	struct dgb_send		 out[DGB_SENDS];
 	int			 nout;
+	int			 gso;		/* group replies (UDP) */
+};
+
+union dgb_cmsg {
+	char		buf[CMSG_SPACE(sizeof(unsigned short))];
+	struct cmsghdr	align;
 };
 
 /* Called for each datagram the batch could not send. */
@@ -45,6 +56,12 @@ typedef void (*dgb_unsent_cb)(const struct dgb_send *, int, void *);
 /* Slots of the given size; returns 0 or -1 (ENOMEM). */
 int	dgb_init(struct dgb *, size_t);
 void	dgb_free(struct dgb *);
+
+/*
+ * On a UDP socket, lets dgb_flush send consecutive replies to one peer
+ * as one UDP GSO send (UDP_SEGMENT) where the system has it.
+ */
+void	dgb_group_replies(struct dgb *, int);
 
 /*
  * Receives what is waiting, at most DGB_SLOTS datagrams, into in[];
@@ -65,5 +82,12 @@ int	dgb_add(struct dgb *, const struct sockaddr_storage *, socklen_t,
  * afterwards.
  */
 void	dgb_flush(struct dgb *, int, dgb_unsent_cb, void *);
+
+/*
+ * How many datagrams from out[i] on dgb_flush sends as one UDP GSO send:
+ * replies to the same peer, all of the first one's size but a shorter
+ * last one, within the kernel's limits.  1 when grouping is off.
+ */
+int	dgb_group_len(const struct dgb *, int);
 
 #endif

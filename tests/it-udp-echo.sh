@@ -1,7 +1,8 @@
 #!/bin/sh
 # udp-server --echo answers every datagram of a 1000-message burst from
-# udp-client, in order; --upper upper-cases; --expect-replies N exits 6
-# when fewer replies arrive.
+# udp-client, in order, and a burst of mixed sizes datagram for datagram;
+# --upper upper-cases; --expect-replies N exits 6 when fewer replies
+# arrive.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 start_server echo udp-server 0
@@ -16,6 +17,26 @@ n=$(wc -l < "$T/out")
 cmp -s "$T/in" "$T/out" || fail "replies differ from the messages sent"
 grep -q "^listening on 127.0.0.1:$echo_PORT (udp)\$" "$T/echo.err" ||
     fail "no listening line: $(cat "$T/echo.err")"
+
+# A burst of datagrams of mixed sizes from one socket: the server sends
+# runs of equal-sized replies to one peer as one UDP GSO send, and each
+# must still come back as its own datagram, whole and in order.
+python3 - "$echo_PORT" <<'PY' || fail "mixed-size burst not echoed exactly"
+import socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+s.settimeout(5)
+sizes = [64] * 20 + [10] + [64] * 5 + [100, 100, 50, 1, 0, 0] + \
+    [3000] * 3 + [20000] * 4 + [1]
+msgs = [bytes([65 + i % 26]) * n for i, n in enumerate(sizes)]
+for m in msgs:
+    s.sendto(m, ("127.0.0.1", port))
+got = [s.recvfrom(65536)[0] for _ in msgs]
+if got != msgs:
+    sys.stderr.write("sent %s\ngot  %s\n" % (sizes, [len(g) for g in got]))
+    sys.exit(1)
+PY
 
 # The HOST:PORT form and --send.
 out=$("$SOCKIT" udp-client --expect-replies 1 --send 'hi there' \
