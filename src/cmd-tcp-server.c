@@ -32,6 +32,7 @@ static const struct args_opt cmd_tcp_server_options[] = {
 	SERVER_STREAM_OPTIONS,
 	SERVER_INET_OPTIONS,
 	SERVER_PORT_FILE_OPTION,
+	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_OPTIONS,
 	{ "keepalive", 0, ARGS_NONE, SERVER_OPT_KEEPALIVE, NULL,
 	  "enable TCP keepalive on connections" },

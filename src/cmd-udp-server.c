@@ -53,6 +53,7 @@ static const struct args_opt cmd_udp_server_options[] = {
 	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC",
 	  "on SIGINT/SIGTERM wait SEC for --exec children (default 5)" },
 	SERVER_PORT_FILE_OPTION,
+	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_DGRAM_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };

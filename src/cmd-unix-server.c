@@ -31,6 +31,7 @@ static const struct args_opt cmd_unix_server_options[] = {
 	  "permissions of the socket file (default 0600)" },
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
+	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };

@@ -675,6 +675,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 		return (-1);
 	}
 	dgb_group_replies(&s->batch, fd);
+	loop_set_busy_poll(s->loop, o->busy_us);
 	s->started = loop_now(s->loop);
 	loop_timer_init(&s->sweep, dg_sweep, s);
 	loop_timer_init(&s->drain, dg_drain_expired, s);

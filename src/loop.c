@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,17 +39,24 @@ struct loop {
 	size_t			  nheap, heap_cap;
 	long long		  now;
 	int			  stop;
+	long			  busy_us;	/* loop_set_busy_poll() */
 	void			 *api;		/* backend state */
 };
 
 static long long
-loop_clock(void)
+loop_clock_us(void)
 {
 	struct timespec	ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
 		return (0);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static long long
+loop_clock(void)
+{
+	return (loop_clock_us() / 1000);
 }
 
 long long
@@ -332,6 +340,42 @@ loop_wait_ms(struct loop *l, int timeout_ms)
 	return (left > 1000000 ? 1000000 : (int)left);
 }
 
+void
+loop_set_busy_poll(struct loop *l, long usec)
+{
+	l->busy_us = usec > 0 ? usec : 0;
+}
+
+/*
+ * Polls without blocking for up to busy_us before sleeping.  An event
+ * that arrives meanwhile finds the process awake: the peer that causes
+ * it does not have to wake a sleeping process (on another CPU: an
+ * interrupt and a reschedule), and this one does not have to be woken.
+ * sched_yield() between polls lets a peer on the same CPU run.
+ */
+static int
+loop_wait(struct loop *l, int timeout_ms)
+{
+	long long	start, spin = l->busy_us, spun;
+	int		n;
+
+	if (spin == 0 || timeout_ms == 0)
+		return (loop_api_poll(l, timeout_ms));
+	/* A timer due sooner ends the spin too. */
+	if (timeout_ms > 0 && spin > (long long)timeout_ms * 1000)
+		spin = (long long)timeout_ms * 1000;
+	start = loop_clock_us();
+	do {
+		if ((n = loop_api_poll(l, 0)) != 0)
+			return (n);
+		(void)sched_yield();
+	} while ((spun = loop_clock_us() - start) < spin);
+	if (timeout_ms > 0)
+		timeout_ms = spun / 1000 >= timeout_ms ? 0 :
+		    timeout_ms - (int)(spun / 1000);
+	return (loop_api_poll(l, timeout_ms));
+}
+
 int
 loop_process(struct loop *l, int timeout_ms)
 {
@@ -340,7 +384,7 @@ loop_process(struct loop *l, int timeout_ms)
 
 	if (l->maxfd < 0 && l->nheap == 0)
 		return (0);
-	if ((n = loop_api_poll(l, loop_wait_ms(l, timeout_ms))) == -1)
+	if ((n = loop_wait(l, loop_wait_ms(l, timeout_ms))) == -1)
 		return (-1);
 	if (l->nalways > 0)
 		n = loop_fire_always(l, n);

@@ -52,6 +52,14 @@ void	loop_timer_cancel(struct loop *, struct loop_timer *);
 int	loop_timer_armed(const struct loop_timer *);
 
 /*
+ * Busy polling: before it would sleep, the loop polls without blocking
+ * for up to usec microseconds (0, the default: never), yielding the CPU
+ * between polls.  Trades CPU for the wake-up latency of a sleeping
+ * process.
+ */
+void	loop_set_busy_poll(struct loop *, long);
+
+/*
  * Waits at most timeout_ms (-1: until something happens) and dispatches
  * what is ready, then due timers.  Returns the number of callbacks run,
  * or -1 with errno on a backend failure (EINTR counts as nothing ready).

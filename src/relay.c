@@ -225,7 +225,15 @@ pipe_read_into(struct relay *r, struct relay_pipe *p, unsigned char *dst,
 	ssize_t	n;
 
 	do {
-		n = read(p->c.src, dst, pipe_read_size(p, size));
+		/*
+		 * A raw discard pipe may let the kernel drop the bytes
+		 * (TCP honours MSG_TRUNC; elsewhere dst still has room).
+		 */
+		if (p->c.kernel_drop && p->c.dst < 0 && pipe_is_raw(p))
+			n = recv(p->c.src, dst, pipe_read_size(p, size),
+			    MSG_TRUNC);
+		else
+			n = read(p->c.src, dst, pipe_read_size(p, size));
 	} while (n == -1 && errno == EINTR);
 	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
 		relay_fail(r, p, RELAY_ERR_READ, errno);

@@ -43,6 +43,8 @@ struct relay_pipe_conf {
 	int			 partial_ok;	/* a last unterminated message
 						   at EOF is a message */
 	int			 free_idle;	/* release empty buffers */
+	int			 kernel_drop;	/* a raw discard pipe from a
+						   socket: recv(MSG_TRUNC) */
 	int			 ends_relay;	/* its end ends the relay */
 };
 

@@ -35,6 +35,7 @@ struct server_opts {
 	long			 max_per_ip;
 	long long		 idle_ms;
 	long long		 drain_ms;
+	long			 busy_us;	/* --busy-poll */
 	struct addr_acl		 acl;
 	int			 keepalive;
 	int			 nodelay;
@@ -74,7 +75,8 @@ enum {
 	SERVER_OPT_WORKERS,
 	SERVER_OPT_MODE,
 	SERVER_OPT_DGRAM,
-	SERVER_OPT_PEER_TIMEOUT
+	SERVER_OPT_PEER_TIMEOUT,
+	SERVER_OPT_BUSY_POLL
 };
 
 /* The handler options every server has, for its args_opt table. */
@@ -117,6 +119,11 @@ enum {
 	  "accept only peers in CIDR (repeatable)" }, \
 	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR", \
 	  "refuse peers in CIDR (repeatable; wins over --allow)" }
+
+/* Every server: spin before sleeping. */
+#define SERVER_BUSY_POLL_OPTION \
+	{ "busy-poll", 0, ARGS_REQUIRED, SERVER_OPT_BUSY_POLL, "USEC", \
+	  "poll for up to USEC microseconds before sleeping" }
 
 /* Servers bound to a port report it to scripts. */
 #define SERVER_PORT_FILE_OPTION \

@@ -1,6 +1,7 @@
 /*
  * Unit tests for the event loop: fd readiness and masks, the timer heap,
- * and dispatch when callbacks change the fd table under the loop's feet.
+ * dispatch when callbacks change the fd table under the loop's feet, and
+ * busy polling.
  * Every fd is one end of a socketpair() or a temporary regular file.
  */
 #include "config.h"
@@ -8,13 +9,16 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -762,6 +766,133 @@ START_TEST(test_dispatch_eintr)
 }
 END_TEST
 
+
+/* ---- busy polling ---------------------------------------------------- */
+
+static long long
+mono_us(void)
+{
+	struct timespec	ts;
+
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static long long
+cpu_us(void)
+{
+	struct rusage	ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ((long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static long
+sleeps(void)
+{
+	struct rusage	ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return (ru.ru_nvcsw);
+}
+
+/* A child that writes one byte to fd after ms milliseconds. */
+static pid_t
+write_later(int fd, int ms)
+{
+	pid_t	pid;
+
+	ck_assert_int_ne(pid = fork(), -1);
+	if (pid == 0) {
+		(void)usleep((useconds_t)ms * 1000);
+		_exit(write(fd, "x", 1) == 1 ? 0 : 1);
+	}
+	return (pid);
+}
+
+static void
+reap(pid_t pid)
+{
+	int	status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * An event that comes while the loop spins is handled without the loop
+ * ever going to sleep (no voluntary context switch); without busy
+ * polling the same wait sleeps.
+ */
+START_TEST(test_busy_catches_event)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+	long		before;
+	pid_t		pid;
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd_drain,
+	    &s), 0);
+	loop_set_busy_poll(l, _i ? 1000000 : 0);
+	pid = write_later(sv[0], 20);
+	before = sleeps();
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	if (_i)
+		ck_assert_int_eq(sleeps() - before, 0);
+	else
+		ck_assert_int_gt(sleeps() - before, 0);
+	ck_assert_int_eq(s.calls, 1);
+	reap(pid);
+	closepair(sv);
+}
+END_TEST
+
+/*
+ * With nothing to do, the loop spins for at most the busy-poll time and
+ * then sleeps: a 300 ms wait costs about 20 ms of CPU, not 300.  The wait
+ * still ends on time.
+ */
+START_TEST(test_busy_then_sleeps)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+	long long	t0, c0, wall, cpu;
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	loop_set_busy_poll(l, 20000);
+	t0 = mono_us();
+	c0 = cpu_us();
+	ck_assert_int_eq(loop_process(l, 300), 0);
+	cpu = cpu_us() - c0;
+	wall = mono_us() - t0;
+	ck_assert_msg(cpu < 150000, "a 300 ms wait used %lld us of CPU", cpu);
+	ck_assert_msg(wall >= 250000, "a 300 ms wait ended after %lld us",
+	    wall);
+	ck_assert_int_eq(s.calls, 0);
+	closepair(sv);
+}
+END_TEST
+
+/* A timer due before the busy-poll time is up ends the spin. */
+START_TEST(test_busy_timer_ends_spin)
+{
+	struct tt	x;
+	long long	t0, wall;
+
+	memset(&x, 0, sizeof(x));
+	loop_set_busy_poll(l, 1000000);
+	arm(&x, 1, 10);
+	t0 = mono_us();
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	wall = mono_us() - t0;
+	ck_assert_int_eq(norder, 1);
+	ck_assert_msg(wall < 500000, "a 10 ms timer fired after %lld us", wall);
+}
+END_TEST
+
 static Suite *
 loop_suite(void)
 {
@@ -808,6 +939,15 @@ loop_suite(void)
 	tcase_add_test(tc, test_dispatch_run_stop);
 	tcase_add_test(tc, test_dispatch_timer_stop);
 	tcase_add_test(tc, test_dispatch_eintr);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("busy");
+	tcase_set_timeout(tc, 10);
+	tcase_add_checked_fixture(tc, timers_setup, teardown);
+	/* _i = 1: busy polling on; _i = 0: off, the wait sleeps. */
+	tcase_add_loop_test(tc, test_busy_catches_event, 0, 2);
+	tcase_add_test(tc, test_busy_then_sleeps);
+	tcase_add_test(tc, test_busy_timer_ends_spin);
 	suite_add_tcase(s, tc);
 
 	return (s);
