@@ -1,8 +1,9 @@
 #!/bin/sh
 # --busy-poll USEC on every server: echo stays exact, a busy-polling
 # --discard (which lets the kernel drop TCP bytes) still counts every
-# byte, a framed --discard still enforces --max-frame, udp-server and
-# unix-server serve as usual, and bad values are usage errors.
+# byte, --stdio delivers every byte, a framed --discard still enforces
+# --max-frame, udp-server and unix-server serve as usual, and bad values
+# are usage errors.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 head -c 1048576 /dev/urandom > "$T/1m"
@@ -24,6 +25,17 @@ counted() {
 }
 poll_until 5 counted ||
     fail "--discard --busy-poll did not count 8388608 bytes: $(cat "$T/sink.err")"
+
+# --stdio: what the peer sends reaches stdout whole (whole-buffer reads
+# when busy polling).
+start_server stdio tcp-server --stdio --busy-poll 50 0 > "$T/stdio.out" \
+    < /dev/null
+"$SOCKIT" tcp-client 127.0.0.1 "$stdio_PORT" < "$T/1m" > /dev/null ||
+    fail "tcp-client into --stdio --busy-poll exited $?"
+wait_exit "$stdio_PID" 10
+[ "$RC" = 0 ] || fail "--stdio --busy-poll exited $RC: $(cat "$T/stdio.err")"
+[ "$(sha256sum < "$T/stdio.out")" = "$want" ] ||
+    fail "--stdio --busy-poll wrote other bytes than were sent"
 
 # A framed --discard still decodes: a header over --max-frame is a
 # frame error, and the server goes on.
