@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dgram-batch.h"
+#include "sock.h"
 
 int
 dgb_init(struct dgb *b, size_t slot)
@@ -135,8 +136,7 @@ dgb_send_each(struct dgb *b, int fd, int first, int count, int err,
 			w = sendto(fd, s->data, s->len, 0,
 			    (const struct sockaddr *)s->sa, s->salen);
 		} while (w == -1 && errno == EINTR);
-		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS)) {
+		if (w == -1 && sock_send_full(errno)) {
 			dgb_hand_back(b, i, cb, arg);
 			return (-1);
 		}
@@ -224,8 +224,7 @@ dgb_flush(struct dgb *b, int fd, dgb_unsent_cb cb, void *arg)
 		n = sendmmsg(fd, m + done, (unsigned)(nmsg - done), 0);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS)) {
+		if (n == -1 && sock_send_full(errno)) {
 			dgb_hand_back(b, first[done], cb, arg);
 			break;
 		}

@@ -109,8 +109,7 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 	do {
 		w = send(d->fd, p, n, 0);
 	} while (w == -1 && errno == EINTR);
-	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == ENOBUFS)) {
+	if (w == -1 && sock_send_full(errno)) {
 		d->blocked = 1;
 		return (DC_AGAIN);
 	}

@@ -261,7 +261,7 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 		} while (w == -1 && errno == EINTR);
 		if (w != -1)
 			return;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+		if (!sock_send_full(errno)) {
 			dg_peer_name(sa, len, name, sizeof(name));
 			log_event(LOG_VERBOSE, "send-error", name, NULL,
 			    strerror(errno));
@@ -286,8 +286,7 @@ dg_flush_queue(struct dg_server *s)
 		    (const struct sockaddr *)&r->sa, r->len);
 		if (w == -1 && errno == EINTR)
 			continue;
-		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS))
+		if (w == -1 && sock_send_full(errno))
 			return;
 		/* Sent, or failed for this peer only: next one. */
 		s->qhead = r->next;

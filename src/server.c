@@ -448,6 +448,13 @@ conn_idle_check(struct loop *l, struct loop_timer *t, void *arg)
 	(void)loop_timer_set(l, t, c->srv->o->idle_ms - quiet);
 }
 
+/* What a sink (--discard, --stdio's peer-to-stdout side) reads per call. */
+static size_t
+server_sink_read(const struct server_opts *o)
+{
+	return (o->busy_us > 0 ? 0 : SERVER_SINK_READ);
+}
+
 /* Echo, upper, discard, banner: one pipe from the peer back to it. */
 static void
 conn_setup_loopback(struct conn *c, struct relay_pipe_conf *pc)
@@ -459,16 +466,13 @@ conn_setup_loopback(struct conn *c, struct relay_pipe_conf *pc)
 	pc->in = &o->frames.wire;
 	pc->out = &o->frames.wire;
 	pc->transform = o->handler == SERVER_UPPER ? relay_upper : NULL;
-	pc->readmax = o->handler == SERVER_DISCARD ? SERVER_SINK_READ : 0;
+	pc->readmax = o->handler == SERVER_DISCARD ? server_sink_read(o) : 0;
 	/*
 	 * Dropping in the kernel saves the copy, but then the reader is so
 	 * quick that it sleeps between segments and the sender pays for
 	 * waking it: measured slower, unless the loop busy-polls.
 	 */
-	if (o->handler == SERVER_DISCARD && o->busy_us > 0) {
-		pc->kernel_drop = 1;
-		pc->readmax = 0;
-	}
+	pc->kernel_drop = o->handler == SERVER_DISCARD && o->busy_us > 0;
 	pc->shutdown_dst = 1;
 	pc->free_idle = 1;
 	relay_add_pipe(&c->relay, pc);
@@ -485,7 +489,7 @@ conn_setup_stdio(struct conn *c, struct relay_pipe_conf *pc)
 	pc->in = &o->frames.wire;
 	pc->out = &o->frames.local;
 	pc->ends_relay = 1;	/* the peer hung up: done, as nc -l */
-	pc->readmax = o->busy_us > 0 ? 0 : SERVER_SINK_READ;
+	pc->readmax = server_sink_read(o);
 	relay_add_pipe(&c->relay, pc);
 	pc->readmax = 0;
 	pc->src = STDIN_FILENO;

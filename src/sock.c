@@ -439,6 +439,12 @@ sock_write_all(int fd, const void *buf, size_t n)
 	return ((ssize_t)done);
 }
 
+int
+sock_send_full(int err)
+{
+	return (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS);
+}
+
 ssize_t
 sock_read_full(int fd, void *buf, size_t n)
 {

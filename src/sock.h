@@ -82,6 +82,13 @@ ssize_t	sock_write_all(int, const void *, size_t);
 ssize_t	sock_read_full(int, void *, size_t);
 
 /*
+ * Whether a send failed only because the socket's buffer is full (try
+ * again when it is writable): EAGAIN, or ENOBUFS, which a datagram send
+ * on Linux can return instead.
+ */
+int	sock_send_full(int);
+
+/*
  * Formats a socket address as "127.0.0.1:80", "[::1]:80", a Unix path,
  * "@name" (abstract) or "unix" (unnamed).  Always terminates buf.
  */
