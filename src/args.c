@@ -405,6 +405,8 @@ args_usage_global(FILE *f, const struct cmd_entry *const *table)
 	    "--expect)\n"
 	    "  5  framing or protocol error\n"
 	    "  6  expectation not met (--expect saw EOF, --expect-replies)\n"
+	    "  7  peer authentication failed (TLS certificate, name or pin; "
+	    "proxy auth)\n"
 	    "  ssh-lite exec: the remote status, 124 on --timeout, 255 for "
 	    "its own failures\n"
 	    "\nRun 'sockit help COMMAND' for a command's options; "

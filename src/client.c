@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "addr.h"
 #include "args.h"
 #include "client.h"
@@ -170,15 +171,6 @@ client_retryable(int err)
 	    err == EHOSTUNREACH || err == ENETUNREACH || err == EAGAIN);
 }
 
-static long long
-client_clock(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 client_pause_ms(long long ms)
 {
@@ -217,20 +209,20 @@ int
 client_connect(const struct client_opts *o, client_connect_fn fn, void *arg,
     const char *target, int *code)
 {
-	long long	deadline = client_clock() + o->wait_for_ms, left;
+	long long	deadline = clock_ms() + o->wait_for_ms, left;
 	char		err[SOCK_ERR_LEN];
 	int		fd, timeout;
 
 	for (;;) {
 		err[0] = '\0';
 		timeout = (int)o->connect_timeout_ms;
-		left = deadline - client_clock();
+		left = deadline - clock_ms();
 		if (o->wait_for_ms > 0 && (timeout <= 0 || timeout > left))
 			timeout = left > 0 ? (int)left : 1;
 		if ((fd = fn(arg, timeout, err)) != -1)
 			return (fd);
 		if (o->wait_for_ms <= 0 || !client_retryable(errno) ||
-		    client_clock() + CLIENT_RETRY_MS >= deadline)
+		    clock_ms() + CLIENT_RETRY_MS >= deadline)
 			break;
 		client_pause_ms(CLIENT_RETRY_MS);
 	}

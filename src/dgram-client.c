@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dgram.h"
 #include "exitcode.h"
@@ -49,15 +50,6 @@ struct dc_state {
 
 #define DC_AGAIN	(-1)	/* dc_send: the socket is full, retry */
 
-static long long
-dc_clock(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
  * --wait-for: until the peer's port answers, the first datagram comes
  * back as ICMP port unreachable (ECONNREFUSED), which proves it was not
@@ -68,7 +60,7 @@ static int
 dc_wait_for_peer(struct dc_state *d, const unsigned char *p, size_t n)
 {
 	struct pollfd	pfd;
-	long long	deadline = dc_clock() + d->o->wait_for_ms;
+	long long	deadline = clock_ms() + d->o->wait_for_ms;
 	unsigned char	b;
 
 	pfd.fd = d->fd;
@@ -79,7 +71,7 @@ dc_wait_for_peer(struct dc_state *d, const unsigned char *p, size_t n)
 		if (recv(d->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
 		    errno != ECONNREFUSED)
 			return (0);
-		if (dc_clock() + DC_RETRY_MS >= deadline) {
+		if (clock_ms() + DC_RETRY_MS >= deadline) {
 			log_error("nobody answered within --wait-for %.3g s",
 			    (double)d->o->wait_for_ms / 1000);
 			return (SOCKIT_EXIT_TIMEOUT);
@@ -133,7 +125,7 @@ dc_window_open(struct dc_state *d)
 {
 	if (d->sent - d->replies < DC_WINDOW)
 		return (1);
-	if (d->replies == 0 && dc_clock() - d->last_progress >= DC_STALL_MS)
+	if (d->replies == 0 && clock_ms() - d->last_progress >= DC_STALL_MS)
 		d->windowed = 0;
 	return (!d->windowed);
 }
@@ -159,7 +151,7 @@ dc_send_buffered(struct dc_state *d)
 		}
 		if (d->o->nsteps > 0) {
 			if (!d->in_eof)
-				d->last_progress = dc_clock();
+				d->last_progress = clock_ms();
 			d->in_eof = 1;
 			return (0);
 		}
@@ -216,7 +208,7 @@ dc_read_stdin(struct dc_state *d)
 	if (n > 0)
 		return (dc_send_buffered(d));
 	d->stdin_eof = 1;
-	d->last_progress = dc_clock();
+	d->last_progress = clock_ms();
 	return (dc_send_buffered(d));
 }
 
@@ -239,7 +231,7 @@ dc_recv(struct dc_state *d)
 	}
 	d->replies++;
 	d->x.in += (unsigned long long)n;
-	d->last_progress = dc_clock();
+	d->last_progress = clock_ms();
 	hl = frame_encode_head(d->local, (size_t)n, head);
 	tl = frame_encode_tail(d->local, (size_t)n, tail);
 	if (hl == -1 || tl == -1) {
@@ -271,7 +263,7 @@ dc_finished(struct dc_state *d, int *timeout)
 	if (d->o->expect_replies >= 0 &&
 	    d->replies >= (unsigned long long)d->o->expect_replies)
 		return (1);
-	left = d->last_progress + d->o->reply_timeout_ms - dc_clock();
+	left = d->last_progress + d->o->reply_timeout_ms - clock_ms();
 	if (left <= 0)
 		return (1);
 	*timeout = (int)left;
@@ -317,7 +309,7 @@ dgram_client(const struct client_opts *o, int fd, size_t max)
 {
 	static unsigned char	rbuf[DC_RECV_MAX];
 	struct dc_state		d;
-	long long		started = dc_clock();
+	long long		started = clock_ms();
 	int			rc;
 
 	memset(&d, 0, sizeof(d));
@@ -347,7 +339,7 @@ dgram_client(const struct client_opts *o, int fd, size_t max)
 		    d.replies, d.sent);
 		rc = SOCKIT_EXIT_TIMEOUT;
 	}
-	d.x.secs = (double)(dc_clock() - started) / 1000.0;
+	d.x.secs = (double)(clock_ms() - started) / 1000.0;
 	if (sockit_config.stats)
 		log_stats(1, &d.x);
 	buf_free(&d.inb);

@@ -12,8 +12,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "loop.h"
 
 struct loop_file {
@@ -43,22 +43,6 @@ struct loop {
 	void			 *api;		/* backend state */
 };
 
-static long long
-loop_clock_us(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return (0);
-	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-static long long
-loop_clock(void)
-{
-	return (loop_clock_us() / 1000);
-}
-
 long long
 loop_now(struct loop *l)
 {
@@ -79,7 +63,7 @@ loop_new(void)
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (NULL);
 	l->maxfd = -1;
-	l->now = loop_clock();
+	l->now = clock_ms();
 	if (loop_api_create(l) == -1) {
 		free(l);
 		return (NULL);
@@ -268,7 +252,7 @@ loop_timer_set(struct loop *l, struct loop_timer *t, long long ms)
 		l->heap = h;
 		l->heap_cap = cap;
 	}
-	t->when = loop_clock() + ms;
+	t->when = clock_ms() + ms;
 	t->idx = l->nheap;
 	l->heap[l->nheap++] = t;
 	loop_heap_up(l, t->idx);
@@ -297,7 +281,7 @@ loop_run_timers(struct loop *l)
 	struct loop_timer	*t;
 	int			 n = 0;
 
-	l->now = loop_clock();
+	l->now = clock_ms();
 	while (l->nheap > 0 && l->heap[0]->when <= l->now) {
 		t = l->heap[0];
 		loop_timer_cancel(l, t);
@@ -332,7 +316,7 @@ loop_wait_ms(struct loop *l, int timeout_ms)
 		return (0);
 	if (l->nheap == 0)
 		return (timeout_ms);
-	left = l->heap[0]->when - loop_clock();
+	left = l->heap[0]->when - clock_ms();
 	if (left < 0)
 		left = 0;
 	if (timeout_ms >= 0 && timeout_ms < left)
@@ -364,12 +348,12 @@ loop_wait(struct loop *l, int timeout_ms)
 	/* A timer due sooner ends the spin too. */
 	if (timeout_ms > 0 && spin > (long long)timeout_ms * 1000)
 		spin = (long long)timeout_ms * 1000;
-	start = loop_clock_us();
+	start = clock_us();
 	do {
 		if ((n = loop_api_poll(l, 0)) != 0)
 			return (n);
 		(void)sched_yield();
-	} while ((spun = loop_clock_us() - start) < spin);
+	} while ((spun = clock_us() - start) < spin);
 	if (timeout_ms > 0)
 		timeout_ms = spun / 1000 >= timeout_ms ? 0 :
 		    timeout_ms - (int)(spun / 1000);
@@ -388,7 +372,7 @@ loop_process(struct loop *l, int timeout_ms)
 		return (-1);
 	if (l->nalways > 0)
 		n = loop_fire_always(l, n);
-	l->now = loop_clock();
+	l->now = clock_ms();
 	for (i = 0; i < n; i++) {
 		fd = l->fired[i].fd;
 		/*

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "script.h"
 #include "sock.h"
@@ -27,15 +28,6 @@ script_find(const unsigned char *hay, size_t haylen,
 	return (p == NULL ? 0 : (size_t)(p - hay) + nlen);
 }
 
-static long long
-script_clock(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
  * Reads one chunk into b within the deadline and copies it to out_fd.
  * Returns bytes read, 0 at EOF, -1 with errno (ETIMEDOUT on timeout).
@@ -51,7 +43,7 @@ script_read(int fd, int out_fd, struct buf *b, long long deadline)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	do {
-		left = deadline > 0 ? deadline - script_clock() : -1;
+		left = deadline > 0 ? deadline - clock_ms() : -1;
 		if (deadline > 0 && left <= 0) {
 			errno = ETIMEDOUT;
 			return (-1);
@@ -76,7 +68,7 @@ static enum script_result
 script_expect(int fd, int out_fd, struct buf *b, const struct script_step *st,
     long long timeout_ms)
 {
-	long long	deadline = timeout_ms > 0 ? script_clock() + timeout_ms : 0;
+	long long	deadline = timeout_ms > 0 ? clock_ms() + timeout_ms : 0;
 	size_t		end;
 	ssize_t		n;
 

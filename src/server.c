@@ -744,29 +744,20 @@ server_start_drain(struct server *s)
 	(void)loop_timer_set(s->loop, &s->drain_timer, s->o->drain_ms);
 }
 
-/* Reaps exec children and closes their connection records. */
+/* An exec child ended: close its connection record. */
 static void
-server_reap(struct server *s)
+server_child_ended(pid_t pid, int status, void *arg)
 {
+	struct server	*s = arg;
 	struct conn	*c;
-	pid_t		 pid;
-	int		 status;
 	char		 why[64];
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (c = s->conns; c != NULL && c->pid != pid; c = c->next)
-			;
-		if (c == NULL)
-			continue;
-		why[0] = '\0';
-		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-			snprintf(why, sizeof(why), "exit status %d",
-			    WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			snprintf(why, sizeof(why), "killed by signal %d",
-			    WTERMSIG(status));
-		conn_close(c, why[0] != '\0' ? why : NULL);
-	}
+	for (c = s->conns; c != NULL && c->pid != pid; c = c->next)
+		;
+	if (c == NULL)
+		return;
+	spawn_status_str(status, why, sizeof(why));
+	conn_close(c, why[0] != '\0' ? why : NULL);
 }
 
 static void
@@ -777,7 +768,7 @@ server_signal_ready(struct loop *l, int fd, int mask, void *arg)
 
 	while ((signo = sig_next(fd)) != 0) {
 		if (signo == SIGCHLD)
-			server_reap(s);
+			(void)spawn_reap(server_child_ended, s);
 		else
 			server_start_drain(s);
 	}

@@ -15,7 +15,8 @@ enum sockit_exit {
 	SOCKIT_EXIT_REFUSED = 3,	/* nobody listening */
 	SOCKIT_EXIT_TIMEOUT = 4,	/* connect, wait-for, idle, expect */
 	SOCKIT_EXIT_PROTOCOL = 5,	/* framing or ssh-lite protocol */
-	SOCKIT_EXIT_EXPECT = 6		/* expectation not met */
+	SOCKIT_EXIT_EXPECT = 6,		/* expectation not met */
+	SOCKIT_EXIT_AUTH = 7		/* TLS or proxy authentication */
 };
 
 /* Global options, accepted before and after the command name. */

@@ -3,6 +3,9 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,4 +78,32 @@ spawn_child(const struct spawn_cmd *cmd, int in, int out, const char *peer,
 	if (pid == 0)
 		spawn_exec_child(cmd, in, out, peer, local);
 	return (pid);
+}
+
+int
+spawn_reap(spawn_reap_cb cb, void *arg)
+{
+	pid_t	pid;
+	int	status, n = 0;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return (n);
+		n++;
+		cb(pid, status, arg);
+	}
+}
+
+const char *
+spawn_status_str(int status, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+	return (buf);
 }

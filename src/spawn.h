@@ -29,4 +29,19 @@ char	**spawn_split(const char *);
 pid_t	spawn_child(const struct spawn_cmd *, int, int, const char *,
 	    const char *);
 
+/* Called by spawn_reap with each ended child's pid and wait status. */
+typedef void (*spawn_reap_cb)(pid_t, int, void *);
+
+/*
+ * Reaps every child that has ended (waitpid WNOHANG, EINTR retried) and
+ * calls cb for each.  Returns the number reaped.
+ */
+int	spawn_reap(spawn_reap_cb, void *);
+
+/*
+ * Describes a wait status in buf: "" for exit status 0, "exit status N"
+ * or "killed by signal N".  Returns buf.
+ */
+const char *spawn_status_str(int, char *, size_t);
+
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "sshl-chan.h"
 
 int
@@ -198,15 +199,6 @@ sshl_chan_seal(struct sshl_chan *c)
 	c->spec.max_len = SSHL_MSG_MAX + 1 + SSHL_ABYTES;
 }
 
-static long long
-sshl_clock(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* Waits for one plain message or flushes output, within the deadline. */
 static int
 sshl_wait_plain(struct sshl_chan *c, long long deadline,
@@ -231,7 +223,7 @@ sshl_wait_plain(struct sshl_chan *c, long long deadline,
 		}
 		if (p == NULL && c->outb.len == 0)
 			return (0);
-		if ((left = deadline - sshl_clock()) <= 0) {
+		if ((left = deadline - clock_ms()) <= 0) {
 			snprintf(err, SSHL_ERR_LEN, "handshake timed out");
 			errno = ETIMEDOUT;
 			return (-1);
@@ -263,7 +255,7 @@ sshl_handshake_client(struct sshl_chan *c, const unsigned char *key,
 	unsigned char		 hello[SSHL_HELLO_LEN], proof[SSHL_PROOF_LEN];
 	const unsigned char	*p;
 	size_t			 len;
-	long long		 deadline = sshl_clock() + timeout_ms;
+	long long		 deadline = clock_ms() + timeout_ms;
 	int			 rc = -1;
 
 	sshl_hs_init(&hs, key, 0);
@@ -292,7 +284,7 @@ sshl_handshake_server(struct sshl_chan *c, const unsigned char *key,
 	unsigned char		 shello[SSHL_SHELLO_LEN], shdr[SSHL_SHDR_LEN];
 	const unsigned char	*p;
 	size_t			 len;
-	long long		 deadline = sshl_clock() + timeout_ms;
+	long long		 deadline = clock_ms() + timeout_ms;
 	int			 rc = -1;
 
 	sshl_hs_init(&hs, key, 1);

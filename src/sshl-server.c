@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "escape.h"
 #include "log.h"
@@ -52,15 +53,6 @@ struct sshl_sess {
 	unsigned long long	 bytes_in, bytes_out;
 	int			 sigfd;
 };
-
-static long long
-sshl_now(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* In the command's child: own group, cwd, environment, exec. */
 static void
@@ -136,7 +128,7 @@ sshl_kill_group(struct sshl_sess *s, int signo)
 		return;
 	(void)kill(-s->pid, signo);
 	if (signo == SIGTERM && s->kill_at == 0)
-		s->kill_at = sshl_now() + SSHL_KILL_GRACE_MS;
+		s->kill_at = clock_ms() + SSHL_KILL_GRACE_MS;
 }
 
 static void
@@ -271,7 +263,7 @@ sshl_reap(struct sshl_sess *s)
 static int
 sshl_check_timers(struct sshl_sess *s)
 {
-	long long	now = sshl_now(), next = -1;
+	long long	now = clock_ms(), next = -1;
 
 	if (s->deadline > 0 && !s->timed_out && now >= s->deadline) {
 		s->timed_out = 1;
@@ -384,17 +376,17 @@ sshl_send_exit(struct sshl_sess *s, unsigned char how, unsigned char code)
 {
 	unsigned char	msg[2] = { how, code };
 	struct pollfd	pfd;
-	long long	deadline = sshl_now() + 5000;
+	long long	deadline = clock_ms() + 5000;
 
 	if (s->client_gone || sshl_chan_send(&s->chan, SSHL_EXIT, msg, 2) == -1)
 		return;
 	pfd.fd = s->chan.fd;
 	pfd.events = POLLOUT;
-	while (s->chan.outb.len > 0 && sshl_now() < deadline) {
+	while (s->chan.outb.len > 0 && clock_ms() < deadline) {
 		if (sshl_chan_flush(&s->chan) == -1)
 			break;
 		if (s->chan.outb.len > 0 && poll(&pfd, 1,
-		    (int)(deadline - sshl_now())) == -1 && errno != EINTR)
+		    (int)(deadline - clock_ms())) == -1 && errno != EINTR)
 			break;
 	}
 }
@@ -415,7 +407,7 @@ sshl_audit(struct sshl_sess *s, const char *result)
 		len += strlen(argv + len);
 	}
 	log_info("exec %s argv=[%s] %s %.3fs in=%llu out=%llu", s->peer, argv,
-	    result, (double)(sshl_now() - s->started) / 1000.0, s->bytes_in,
+	    result, (double)(clock_ms() - s->started) / 1000.0, s->bytes_in,
 	    s->bytes_out);
 }
 
@@ -451,7 +443,7 @@ sshl_read_exec(struct sshl_sess *s)
 {
 	const unsigned char	*p;
 	struct pollfd		 pfd;
-	long long		 deadline = sshl_now() + SSHL_AUTH_TIMEOUT_MS;
+	long long		 deadline = clock_ms() + SSHL_AUTH_TIMEOUT_MS;
 	size_t			 len;
 	char			 err[SSHL_ERR_LEN];
 	int			 type, rc;
@@ -460,13 +452,13 @@ sshl_read_exec(struct sshl_sess *s)
 	pfd.fd = s->chan.fd;
 	pfd.events = POLLIN;
 	while ((rc = sshl_chan_next(&s->chan, &type, &p, &len)) == 0) {
-		if (poll(&pfd, 1, (int)(deadline - sshl_now())) <= 0 &&
+		if (poll(&pfd, 1, (int)(deadline - clock_ms())) <= 0 &&
 		    errno != EINTR)
 			return (-1);
 		n = sshl_chan_fill(&s->chan);
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
 			return (-1);
-		if (sshl_now() >= deadline)
+		if (clock_ms() >= deadline)
 			return (-1);
 	}
 	if (rc == -1 || type != SSHL_EXEC ||
@@ -500,7 +492,7 @@ sshl_session_run(struct sshl_sess *s, const unsigned char *key)
 	}
 	/* The command's time starts now, not at the handshake. */
 	if (s->exec.timeout_ms > 0)
-		s->deadline = sshl_now() + s->exec.timeout_ms;
+		s->deadline = clock_ms() + s->exec.timeout_ms;
 	/* STDIN and STDIN_EOF may have come in the same read as EXEC. */
 	if (sshl_drain_client(s) == -1)
 		s->client_gone = 1;
@@ -520,7 +512,7 @@ sshl_linger(int fd)
 {
 	char		buf[16384];
 	struct pollfd	pfd;
-	long long	deadline = sshl_now() + SSHL_LINGER_MS;
+	long long	deadline = clock_ms() + SSHL_LINGER_MS;
 	size_t		total = 0;
 	ssize_t		n;
 
@@ -528,8 +520,8 @@ sshl_linger(int fd)
 		return;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (total < SSHL_LINGER_BYTES && sshl_now() < deadline) {
-		if (poll(&pfd, 1, (int)(deadline - sshl_now())) == -1) {
+	while (total < SSHL_LINGER_BYTES && clock_ms() < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - clock_ms())) == -1) {
 			if (errno == EINTR)
 				continue;
 			return;
@@ -553,7 +545,7 @@ sshl_session(int fd, const unsigned char *key, const char *peer)
 	memset(&s, 0, sizeof(s));
 	s.peer = peer;
 	s.in = s.out = s.err = -1;
-	s.started = sshl_now();
+	s.started = clock_ms();
 	/* A command that exits without reading its stdin must not kill us. */
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (sshl_chan_init(&s.chan, fd) == 0 &&
