@@ -21,8 +21,10 @@
 #include "log.h"
 #include "loop.h"
 #include "relay.h"
+#include "script.h"
 #include "sock.h"
 #include "sockit.h"
+#include "stream.h"
 #include "xmalloc.h"
 
 /*
@@ -35,12 +37,15 @@
 #define CLIENT_READMAX		(128 * 1024)
 #define CLIENT_RETRY_MS		50
 
-/* What a running relay session needs in its callbacks. */
+/* What a running session needs in its callbacks. */
 struct client_session {
 	const struct client_opts *o;
 	struct loop		 *loop;
 	struct relay		  relay;
-	int			  fd;
+	struct script		  script;
+	struct stream		  net;
+	struct stream		  in;		/* stdin */
+	struct stream		  out;		/* stdout */
 	int			  done;
 	int			  stdin_pipe;	/* index, or -1 */
 	struct loop_timer	  quit_timer;
@@ -261,8 +266,8 @@ client_quit_timer(struct loop *l, struct loop_timer *t, void *arg)
 static void
 client_xfer(struct client_session *cs, struct log_xfer *x)
 {
-	x->in = relay_bytes_from(&cs->relay, cs->fd);
-	x->out = relay_bytes_to(&cs->relay, cs->fd);
+	x->in = relay_bytes_from(&cs->relay, &cs->net) + cs->script.nread;
+	x->out = relay_bytes_to(&cs->relay, &cs->net) + cs->script.nwritten;
 	x->secs = (double)(loop_now(cs->loop) - cs->started) / 1000.0;
 }
 
@@ -277,7 +282,12 @@ client_progress_timer(struct loop *l, struct loop_timer *t, void *arg)
 	(void)loop_timer_set(l, t, 1000);
 }
 
-/* Adds stdin→socket and socket→stdout pipes (script mode: only the latter). */
+/*
+ * Adds socket→stdout and stdin→socket pipes.  Without stdin (after a
+ * script) the second pipe has no source: it only ends the write side.
+ * The peer's end of stream closes stdout at once, so a reader down a
+ * pipe sees EOF when the data ends; stdin is still sent until its EOF.
+ */
 static void
 client_add_pipes(struct client_session *cs, int with_stdin)
 {
@@ -287,25 +297,36 @@ client_add_pipes(struct client_session *cs, int with_stdin)
 	memset(&pc, 0, sizeof(pc));
 	pc.bufsize = CLIENT_BUFSIZE;
 	pc.readmax = CLIENT_READMAX;
-	pc.src = cs->fd;
-	pc.dst = STDOUT_FILENO;
+	pc.src = &cs->net;
+	pc.dst = &cs->out;
 	pc.in = &o->frames.wire;
 	pc.out = &o->frames.local;
 	pc.limit = o->recv_bytes;
-	pc.ends_relay = o->recv_bytes > 0 || !with_stdin;
+	pc.shutdown_dst = 1;
+	pc.ends_relay = o->recv_bytes > 0;
 	relay_add_pipe(&cs->relay, &pc);
-	cs->stdin_pipe = -1;
-	if (!with_stdin)
-		return;
-	pc.src = STDIN_FILENO;
-	pc.dst = cs->fd;
+	pc.src = with_stdin ? &cs->in : NULL;
+	pc.dst = &cs->net;
 	pc.in = &o->frames.local;
 	pc.out = &o->frames.wire;
 	pc.limit = 0;
 	pc.ends_relay = 0;
 	pc.shutdown_dst = !o->no_shutdown;
 	pc.partial_ok = 1;
+	pc.crlf = o->frames.crlf_raw;
 	cs->stdin_pipe = relay_add_pipe(&cs->relay, &pc);
+}
+
+/* The peer went away before it took everything read from stdin. */
+static int
+client_undelivered(struct client_session *cs)
+{
+	struct relay	*r = &cs->relay;
+
+	log_error("write to peer: %s: %llu byte%s read from stdin not "
+	    "delivered", strerror(r->err), (unsigned long long)r->undelivered,
+	    r->undelivered == 1 ? "" : "s");
+	return (SOCKIT_EXIT_RUNTIME);
 }
 
 /* Maps how the relay ended to a message and an exit code. */
@@ -313,28 +334,29 @@ static int
 client_relay_result(struct client_session *cs)
 {
 	struct relay	*r = &cs->relay;
-	int		 to_stdout = r->pipes[r->err_pipe].c.dst == STDOUT_FILENO;
+	int		 from_peer = r->pipes[r->err_pipe].c.src == &cs->net;
 
 	switch (r->status) {
 	case RELAY_RUNNING:
 	case RELAY_DONE:
 		return (SOCKIT_EXIT_OK);
 	case RELAY_ERR_FRAME:
-		log_error("frame error %s: %s", r->pipes[r->err_pipe].c.src ==
-		    cs->fd ? "from peer" : "on stdin",
-		    frame_strerror(r->frame_err));
+		log_error("frame error %s: %s", from_peer ? "from peer" :
+		    "on stdin", frame_strerror(r->frame_err));
 		return (SOCKIT_EXIT_PROTOCOL);
 	case RELAY_ERR_NOMEM:
 		log_error("out of memory");
 		return (SOCKIT_EXIT_RUNTIME);
 	case RELAY_ERR_READ:
 		errno = r->err;
-		log_syserr("read %s", to_stdout ? "from peer" : "stdin");
+		log_syserr("read %s", from_peer ? "from peer" : "stdin");
 		return (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT ?
 		    SOCKIT_EXIT_TIMEOUT : SOCKIT_EXIT_RUNTIME);
 	case RELAY_ERR_WRITE:
+		if (!from_peer)
+			return (client_undelivered(cs));
 		errno = r->err;
-		log_syserr("write %s", to_stdout ? "stdout" : "to peer");
+		log_syserr("write stdout");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
 	return (SOCKIT_EXIT_RUNTIME);
@@ -351,29 +373,33 @@ client_check_quit(struct client_session *cs)
 	(void)loop_timer_set(cs->loop, &cs->quit_timer, cs->o->quit_after_ms);
 }
 
+/* Runs the loop until the session is done; returns 0 or -1. */
+static int
+client_wait_done(struct client_session *cs)
+{
+	while (!cs->done) {
+		if (loop_process(cs->loop, -1) == -1) {
+			log_syserr("event loop");
+			return (-1);
+		}
+		client_check_quit(cs);
+	}
+	return (0);
+}
+
 static int
 client_relay(struct client_session *cs, int with_stdin)
 {
 	relay_init(&cs->relay, cs->loop, client_session_done, cs);
 	client_add_pipes(cs, with_stdin);
-	loop_timer_init(&cs->quit_timer, client_quit_timer, cs);
-	loop_timer_init(&cs->progress_timer, client_progress_timer, cs);
 	if (cs->o->progress == 2 || (cs->o->progress == 1 && isatty(2)))
 		(void)loop_timer_set(cs->loop, &cs->progress_timer, 1000);
-	if (!with_stdin && cs->o->quit_after_ms >= 0)
-		(void)loop_timer_set(cs->loop, &cs->quit_timer,
-		    cs->o->quit_after_ms);
 	if (relay_start(&cs->relay) == -1) {
 		log_syserr("relay");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
-	while (!cs->done) {
-		if (loop_process(cs->loop, -1) == -1) {
-			log_syserr("event loop");
-			return (SOCKIT_EXIT_RUNTIME);
-		}
-		client_check_quit(cs);
-	}
+	if (client_wait_done(cs) == -1)
+		return (SOCKIT_EXIT_RUNTIME);
 	if (loop_timer_armed(&cs->progress_timer)) {
 		struct log_xfer	x;
 
@@ -383,41 +409,62 @@ client_relay(struct client_session *cs, int with_stdin)
 	return (client_relay_result(cs));
 }
 
+static void
+client_script_done(struct script *sc, void *arg)
+{
+	struct client_session	*cs = arg;
+
+	cs->done = 1;
+	loop_stop(cs->loop);
+}
+
+/* Says why a --send/--expect step failed; returns the exit code. */
+static int
+client_script_failed(struct client_session *cs)
+{
+	const struct client_opts *o = cs->o;
+	const struct script_step *st = &o->steps[cs->script.cur];
+	const char		 *what = st->op == SCRIPT_SEND ? "--send" :
+	    "--expect";
+	char			  text[64];
+
+	escape_encode(st->data, st->len, text, sizeof(text));
+	switch (cs->script.result) {
+	case SCRIPT_TIMEOUT:
+		log_error("%s \"%s\": timed out after %.3g s", what, text,
+		    (double)o->step_timeout_ms / 1000);
+		return (SOCKIT_EXIT_TIMEOUT);
+	case SCRIPT_EOF:
+		log_error("--expect \"%s\": connection closed first", text);
+		return (SOCKIT_EXIT_EXPECT);
+	default:
+		errno = cs->script.err;
+		log_syserr("%s \"%s\"", what, text);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+}
+
 /* --send/--expect steps, then the rest of the reply until EOF. */
 static int
 client_script(struct client_session *cs)
 {
 	const struct client_opts *o = cs->o;
-	enum script_result	  rc;
-	char			  text[64];
-	size_t			  failed = 0;
 
-	rc = script_run(cs->fd, STDOUT_FILENO, o->steps, o->nsteps,
-	    o->step_timeout_ms, &failed);
-	if (rc == SCRIPT_OK) {
-		if (!o->no_shutdown)
-			(void)shutdown(cs->fd, SHUT_WR);
-		if (sock_set_nonblock(cs->fd, 1) == -1) {
-			log_syserr("socket");
-			return (SOCKIT_EXIT_RUNTIME);
-		}
-		return (client_relay(cs, 0));
+	if (script_start(&cs->script, cs->loop, &cs->net, &cs->out, o->steps,
+	    o->nsteps, o->step_timeout_ms, client_script_done, cs) == -1) {
+		log_syserr("script");
+		return (SOCKIT_EXIT_RUNTIME);
 	}
-	escape_encode(o->steps[failed].data, o->steps[failed].len, text,
-	    sizeof(text));
-	if (rc == SCRIPT_TIMEOUT) {
-		log_error("%s \"%s\": timed out after %.3g s",
-		    o->steps[failed].op == SCRIPT_SEND ? "--send" : "--expect",
-		    text, (double)o->step_timeout_ms / 1000);
-		return (SOCKIT_EXIT_TIMEOUT);
-	}
-	if (rc == SCRIPT_EOF) {
-		log_error("--expect \"%s\": connection closed first", text);
-		return (SOCKIT_EXIT_EXPECT);
-	}
-	log_syserr("%s \"%s\"", o->steps[failed].op == SCRIPT_SEND ?
-	    "--send" : "--expect", text);
-	return (SOCKIT_EXIT_RUNTIME);
+	if (client_wait_done(cs) == -1)
+		return (SOCKIT_EXIT_RUNTIME);
+	if (cs->script.result != SCRIPT_OK)
+		return (client_script_failed(cs));
+	cs->done = 0;
+	/* -q counts from the end of the script: it stands for stdin EOF. */
+	if (o->quit_after_ms >= 0)
+		(void)loop_timer_set(cs->loop, &cs->quit_timer,
+		    o->quit_after_ms);
+	return (client_relay(cs, 0));
 }
 
 static void
@@ -441,25 +488,31 @@ client_run(const struct client_opts *o, int fd)
 	}
 	memset(&cs, 0, sizeof(cs));
 	cs.o = o;
-	cs.fd = fd;
+	stream_socket_init(&cs.net, fd);
+	stream_stdio_init(&cs.in, STDIN_FILENO);
+	stream_stdio_init(&cs.out, STDOUT_FILENO);
 	if ((cs.loop = loop_new()) == NULL) {
 		log_syserr("event loop");
-		(void)close(fd);
+		stream_close(&cs.net);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
 	cs.started = loop_now(cs.loop);
+	loop_timer_init(&cs.quit_timer, client_quit_timer, &cs);
+	loop_timer_init(&cs.progress_timer, client_progress_timer, &cs);
 	if (sock_set_nonblock(fd, 1) == -1) {
 		log_syserr("socket");
 		rc = SOCKIT_EXIT_RUNTIME;
-	} else if (o->nsteps > 0) {
-		(void)sock_set_nonblock(fd, 0);
+	} else if (o->nsteps > 0)
 		rc = client_script(&cs);
-	} else
+	else
 		rc = client_relay(&cs, 1);
 	if (sockit_config.stats)
 		client_stats(&cs);
+	script_free(&cs.script);
 	relay_free(&cs.relay);
+	loop_timer_cancel(cs.loop, &cs.quit_timer);
+	loop_timer_cancel(cs.loop, &cs.progress_timer);
 	loop_free(cs.loop);
-	(void)close(fd);
+	stream_close(&cs.net);
 	return (rc);
 }

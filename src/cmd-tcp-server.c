@@ -112,6 +112,7 @@ cmd_tcp_server_run(const struct cmd_entry *self, int argc, char **argv,
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
+	o->stats = sockit_config.stats;
 	if (addr_parse_server(argc - first, argv + first, o->bind, &a,
 	    err) == -1) {
 		log_error("%s", err);

@@ -88,6 +88,7 @@ cmd_unix_server_run(const struct cmd_entry *self, int argc, char **argv,
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
+	o->stats = sockit_config.stats;
 	if (argc - first != 1) {
 		log_error("expected one PATH or @NAME; see 'sockit unix-server "
 		    "--help'");

@@ -6,7 +6,6 @@
 #include <errno.h>
 
 #include "exitcode.h"
-#include "sockit.h"
 
 int
 exitcode_for_errno(int err)

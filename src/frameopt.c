@@ -56,9 +56,15 @@ frameopt_finish(struct frame_opts *f, char **cause)
 {
 	char	err[FRAME_ERR_LEN];
 
-	/* --crlf alone means line framing, as nc -C sends CRLF lines. */
-	if (f->crlf && f->wire.kind == FRAME_RAW)
-		(void)frame_spec_parse("line", &f->wire, err);
+	if (f->crlf && f->wire.kind != FRAME_RAW &&
+	    f->wire.kind != FRAME_LINE) {
+		*cause = args_cause("--crlf works with raw or line framing, "
+		    "not with --frame %s", f->wire.kind == FRAME_DELIM ? "delim" :
+		    f->wire.kind == FRAME_LEN ? "len" : "fixed");
+		return (-1);
+	}
+	/* --crlf on raw bytes is nc -C: received bytes stay untouched. */
+	f->crlf_raw = f->crlf && f->wire.kind == FRAME_RAW;
 	if (!f->local_set && f->wire.kind == FRAME_RAW)
 		(void)frame_spec_parse("raw", &f->local, err);
 	f->wire.max_len = f->max_frame;

@@ -12,6 +12,7 @@ struct frame_opts {
 	struct frame_spec	local;		/* --stdio-frame */
 	int			local_set;
 	int			crlf;
+	int			crlf_raw;	/* --crlf on a raw wire: nc -C */
 	unsigned long long	max_frame;
 };
 
@@ -29,7 +30,7 @@ enum {
 	{ "max-frame", 0, ARGS_REQUIRED, FRAMEOPT_MAX_FRAME, "BYTES", \
 	  "longest message accepted (default 16777216)" }, \
 	{ "crlf", 0, ARGS_NONE, FRAMEOPT_CRLF, NULL, \
-	  "line framing sends \\r\\n (and accepts both)" }
+	  "send line ends as \\r\\n (nc -C); with --frame line: CRLF lines" }
 
 /* Stream commands: --frame splits the connection's bytes. */
 #define FRAMEOPT_OPTIONS FRAMEOPT_OPTIONS_WITH( \
@@ -50,8 +51,11 @@ int	frameopt_set(struct frame_opts *, int, const char *, char **);
 
 /*
  * Applies --max-frame and --crlf to both specs and picks the local
- * default (line when the wire is framed, raw otherwise).  Returns 0 or -1
- * with *cause set (fixed:N larger than --max-frame).
+ * default (line when the wire is framed, raw otherwise).  --crlf on a
+ * raw wire sets crlf_raw (LF → CRLF on what is sent, as nc -C); with
+ * line framing the wire's lines end in CRLF; with any other framing it
+ * is an error.  Returns 0 or -1 with *cause set (that, or fixed:N larger
+ * than --max-frame).
  */
 int	frameopt_finish(struct frame_opts *, char **);
 

@@ -19,6 +19,7 @@
 struct loop_file {
 	int		 mask;
 	int		 always;	/* refused by the backend: always ready */
+	int		 pending;	/* 1 + slot in pending[], or 0 */
 	loop_fd_cb	 cb;
 	void		*arg;
 };
@@ -33,6 +34,8 @@ struct loop {
 	int			  nfiles;	/* size of files[] */
 	int			  maxfd;	/* highest fd with a mask, or -1 */
 	int			  nalways;
+	int			 *pending;	/* fds marked pending */
+	int			  npending, pending_cap;
 	struct loop_fired	 *fired;
 	int			  nfired_max;
 	struct loop_timer	**heap;
@@ -79,6 +82,7 @@ loop_free(struct loop *l)
 	loop_api_free(l);
 	free(l->files);
 	free(l->fired);
+	free(l->pending);
 	free(l->heap);
 	free(l);
 }
@@ -153,6 +157,38 @@ loop_set_fd(struct loop *l, int fd, int mask, loop_fd_cb cb, void *arg)
 	f->cb = cb;
 	f->arg = arg;
 	loop_update_maxfd(l, fd, mask);
+	/* An fd that is given up has nothing pending any more. */
+	if (mask == 0 && f->pending != 0)
+		(void)loop_set_pending(l, fd, 0);
+	return (0);
+}
+
+int
+loop_set_pending(struct loop *l, int fd, int on)
+{
+	struct loop_file	*f;
+	int			*p, slot, cap;
+
+	if (fd < 0 || fd >= l->nfiles)
+		return (on ? (errno = EBADF, -1) : 0);
+	f = &l->files[fd];
+	if (on && f->pending == 0) {
+		if (l->npending == l->pending_cap) {
+			cap = l->pending_cap ? l->pending_cap * 2 : 8;
+			if ((p = realloc(l->pending, (size_t)cap *
+			    sizeof(*p))) == NULL)
+				return (-1);
+			l->pending = p;
+			l->pending_cap = cap;
+		}
+		l->pending[l->npending++] = fd;
+		f->pending = l->npending;
+	} else if (!on && f->pending != 0) {
+		slot = f->pending - 1;
+		l->pending[slot] = l->pending[--l->npending];
+		l->files[l->pending[slot]].pending = slot + 1;
+		f->pending = 0;
+	}
 	return (0);
 }
 
@@ -307,12 +343,37 @@ loop_fire_always(struct loop *l, int n)
 	return (n);
 }
 
+/*
+ * Adds the fds with pending input.  fired[] holds one slot per fd, and
+ * the backend reports an fd at most once, so a pending fd that is also
+ * ready gets its bit added to that entry instead of a second one.
+ */
+static int
+loop_fire_pending(struct loop *l, int n)
+{
+	int	i, j, fd;
+
+	for (i = 0; i < l->npending; i++) {
+		fd = l->pending[i];
+		for (j = 0; j < n && l->fired[j].fd != fd; j++)
+			;
+		if (j == n) {
+			if (n == l->nfired_max)
+				break;
+			l->fired[n].fd = fd;
+			l->fired[n++].mask = 0;
+		}
+		l->fired[j].mask |= LOOP_PENDING;
+	}
+	return (n);
+}
+
 static int
 loop_wait_ms(struct loop *l, int timeout_ms)
 {
 	long long	left;
 
-	if (l->nalways > 0 || l->stop)
+	if (l->nalways > 0 || l->npending > 0 || l->stop)
 		return (0);
 	if (l->nheap == 0)
 		return (timeout_ms);
@@ -372,6 +433,8 @@ loop_process(struct loop *l, int timeout_ms)
 		return (-1);
 	if (l->nalways > 0)
 		n = loop_fire_always(l, n);
+	if (l->npending > 0)
+		n = loop_fire_pending(l, n);
 	l->now = clock_ms();
 	for (i = 0; i < n; i++) {
 		fd = l->fired[i].fd;
@@ -382,7 +445,10 @@ loop_process(struct loop *l, int timeout_ms)
 		if (fd >= l->nfiles)
 			continue;
 		f = &l->files[fd];
-		if ((mask = f->mask & l->fired[i].mask) == 0)
+		mask = f->mask & l->fired[i].mask;
+		if (f->pending != 0)
+			mask |= l->fired[i].mask & LOOP_PENDING;
+		if (mask == 0)
 			continue;
 		f->cb(l, fd, mask, f->arg);
 		ran++;

@@ -10,6 +10,11 @@
 
 #define LOOP_READABLE	1
 #define LOOP_WRITABLE	2
+/*
+ * Given to a callback whose fd was marked with loop_set_pending(): its
+ * owner holds data that can be read without waiting for the fd.
+ */
+#define LOOP_PENDING	4
 
 struct loop;
 struct loop_timer;
@@ -45,6 +50,13 @@ int	loop_set_fd(struct loop *, int, int, loop_fd_cb, void *);
 int	loop_add_fd(struct loop *, int, int, loop_fd_cb, void *);
 int	loop_del_fd(struct loop *, int, int);
 int	loop_get_mask(struct loop *, int);
+
+/*
+ * Marks fd as holding buffered input (a TLS record already decrypted):
+ * until it is unmarked, the loop does not sleep and calls the fd's
+ * callback with LOOP_PENDING every round.  Returns 0 or -1 (ENOMEM).
+ */
+int	loop_set_pending(struct loop *, int, int);
 
 void	loop_timer_init(struct loop_timer *, loop_timer_cb, void *);
 int	loop_timer_set(struct loop *, struct loop_timer *, long long);

@@ -1,5 +1,5 @@
 /*
- * The relay: the one place where sockit copies bytes between fds.
+ * The relay: the one place where sockit copies bytes between streams.
  */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 
 #include "loop.h"
 #include "relay.h"
+#include "stream.h"
 
 static void	relay_on_fd(struct loop *, int, int, void *);
 
@@ -61,16 +62,16 @@ relay_init(struct relay *r, struct loop *l, relay_done_cb cb, void *arg)
 }
 
 static void
-relay_note_fd(struct relay *r, int fd)
+relay_note_stream(struct relay *r, struct stream *s)
 {
 	int	i;
 
-	if (fd < 0)
+	if (s == NULL)
 		return;
-	for (i = 0; i < r->nfds; i++)
-		if (r->fds[i] == fd)
+	for (i = 0; i < r->nstreams; i++)
+		if (r->streams[i] == s)
 			return;
-	r->fds[r->nfds++] = fd;
+	r->streams[r->nstreams++] = s;
 }
 
 int
@@ -89,8 +90,11 @@ relay_add_pipe(struct relay *r, const struct relay_pipe_conf *c)
 		p->c.out = NULL;
 	if (p->c.in != NULL)
 		frame_dec_init(&p->dec, p->c.in);
-	relay_note_fd(r, c->src);
-	relay_note_fd(r, c->dst);
+	/* A pipe without a source only ends dst's write side. */
+	if (p->c.src == NULL)
+		p->eof = 1;
+	relay_note_stream(r, c->src);
+	relay_note_stream(r, c->dst);
 	return (r->npipes++);
 }
 
@@ -98,13 +102,29 @@ relay_add_pipe(struct relay *r, const struct relay_pipe_conf *c)
 static int
 pipe_is_raw(const struct relay_pipe *p)
 {
-	return (p->c.in == NULL && p->c.out == NULL);
+	return (p->c.in == NULL && p->c.out == NULL && !p->c.crlf);
+}
+
+/* Whatever the pipe reads is dropped: --discard, or dst went away. */
+static int
+pipe_discards(const struct relay_pipe *p)
+{
+	return (p->c.dst == NULL || p->dst_gone);
+}
+
+/* Bytes read from src that dst has not taken (yet). */
+static uint64_t
+pipe_backlog(const struct relay_pipe *p)
+{
+	if (pipe_is_raw(p))
+		return (p->nread - p->nwritten);
+	return ((uint64_t)p->inb.len + p->outb.len);
 }
 
 static int
 pipe_wants_read(const struct relay *r, const struct relay_pipe *p)
 {
-	if (p->eof || r->paused)
+	if (p->eof || r->paused || p->c.src == NULL)
 		return (0);
 	if (pipe_is_raw(p))
 		return (p->outb.cap == 0 || BUF_SPACE(&p->outb) > 0 ||
@@ -124,6 +144,32 @@ relay_fail(struct relay *r, struct relay_pipe *p, enum relay_status st,
 	r->err_pipe = (int)(p - r->pipes);
 }
 
+/*
+ * nc -C: every LF that does not follow a CR goes out as CRLF.  The CR
+ * may have ended the previous read, so the pipe remembers it.
+ */
+static int
+pipe_emit_crlf(struct relay *r, struct relay_pipe *p, const unsigned char *msg,
+    size_t len)
+{
+	unsigned char	*o;
+	size_t		 i;
+
+	if (buf_reserve(&p->outb, 2 * len) == -1) {
+		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+		return (-1);
+	}
+	o = BUF_TAIL(&p->outb);
+	for (i = 0; i < len; i++) {
+		if (msg[i] == '\n' && !p->last_cr)
+			*o++ = '\r';
+		*o++ = msg[i];
+		p->last_cr = msg[i] == '\r';
+	}
+	p->outb.len = (size_t)(o - BUF_HEAD(&p->outb));
+	return (0);
+}
+
 /* Queues one message for dst: header, payload, trailer. */
 static int
 pipe_emit(struct relay *r, struct relay_pipe *p, unsigned char *msg,
@@ -134,8 +180,10 @@ pipe_emit(struct relay *r, struct relay_pipe *p, unsigned char *msg,
 
 	if (p->c.transform != NULL)
 		p->c.transform(msg, len);
-	if (p->c.dst < 0)
+	if (pipe_discards(p))
 		return (0);
+	if (p->c.crlf && p->c.out == NULL)
+		return (pipe_emit_crlf(r, p, msg, len));
 	if (p->c.out != NULL) {
 		if ((hl = frame_encode_head(p->c.out, len, head)) == -1 ||
 		    (tl = frame_encode_tail(p->c.out, len, tail)) == -1) {
@@ -224,17 +272,14 @@ pipe_read_into(struct relay *r, struct relay_pipe *p, unsigned char *dst,
 {
 	ssize_t	n;
 
-	do {
-		/*
-		 * A raw discard pipe may let the kernel drop the bytes
-		 * (TCP honours MSG_TRUNC; elsewhere dst still has room).
-		 */
-		if (p->c.kernel_drop && p->c.dst < 0 && pipe_is_raw(p))
-			n = recv(p->c.src, dst, pipe_read_size(p, size),
-			    MSG_TRUNC);
-		else
-			n = read(p->c.src, dst, pipe_read_size(p, size));
-	} while (n == -1 && errno == EINTR);
+	/*
+	 * A raw discard pipe may let the kernel drop the bytes (TCP
+	 * honours MSG_TRUNC; elsewhere dst still has room).
+	 */
+	if (p->c.kernel_drop && pipe_discards(p) && pipe_is_raw(p))
+		n = stream_drop(p->c.src, dst, pipe_read_size(p, size));
+	else
+		n = stream_read(p->c.src, dst, pipe_read_size(p, size));
 	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
 		relay_fail(r, p, RELAY_ERR_READ, errno);
 	if (n > 0) {
@@ -265,6 +310,25 @@ pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
 	return (pipe_read_into(r, p, BUF_TAIL(b), BUF_SPACE(b)));
 }
 
+/*
+ * dst went away.  Where that is allowed (an exec program that stopped
+ * reading), the rest of src is read and dropped, so the peer never sees
+ * a reset for input nobody wanted; elsewhere it is a write error that
+ * counts what was lost.
+ */
+static void
+pipe_dst_failed(struct relay *r, struct relay_pipe *p, int err)
+{
+	if (p->c.dst_gone_drains && stream_peer_gone(err)) {
+		p->dst_gone = 1;
+		buf_consume(&p->outb, p->outb.len);
+		return;
+	}
+	if (r->status == RELAY_RUNNING)
+		r->undelivered = pipe_backlog(p);
+	relay_fail(r, p, RELAY_ERR_WRITE, err);
+}
+
 /* Writes what dst takes now; returns the count, or -1 on error. */
 static ssize_t
 pipe_write(struct relay *r, struct relay_pipe *p, const unsigned char *data,
@@ -274,13 +338,11 @@ pipe_write(struct relay *r, struct relay_pipe *p, const unsigned char *data,
 	ssize_t	n;
 
 	while (done < len) {
-		n = write(p->c.dst, data + done, len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = stream_write(p->c.dst, data + done, len - done);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			relay_fail(r, p, RELAY_ERR_WRITE, errno);
+			pipe_dst_failed(r, p, errno);
 			return (-1);
 		}
 		done += (size_t)n;
@@ -305,12 +367,12 @@ pipe_fill_direct(struct relay *r, struct relay_pipe *p)
 		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
 		return (-1);
 	}
-	if ((n = pipe_read_into(r, p, scratch, size)) <= 0 || p->c.dst < 0)
+	if ((n = pipe_read_into(r, p, scratch, size)) <= 0 || pipe_discards(p))
 		return (n);
 	if (p->c.transform != NULL)
 		p->c.transform(scratch, (size_t)n);
 	if ((w = pipe_write(r, p, scratch, (size_t)n)) == -1)
-		return (-1);
+		return (p->dst_gone ? n : -1);
 	/* The rest waits in the pipe's buffer, and reading stops. */
 	if (buf_append(&p->outb, scratch + w, (size_t)(n - w)) == -1) {
 		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
@@ -335,7 +397,7 @@ pipe_fill_buffered(struct relay *r, struct relay_pipe *p)
 	if (pipe_is_raw(p)) {
 		if (p->c.transform != NULL)
 			p->c.transform(BUF_TAIL(b) - n, (size_t)n);
-		if (p->c.dst < 0)
+		if (pipe_discards(p))
 			buf_consume(b, b->len);
 	} else if (pipe_decode(r, p) == -1)
 		return (-1);
@@ -349,7 +411,8 @@ pipe_fill(struct relay *r, struct relay_pipe *p)
 
 	if (!pipe_wants_read(r, p))
 		return;
-	if (pipe_is_raw(p) && p->c.free_idle && p->outb.len == 0)
+	if (pipe_is_raw(p) && (p->c.free_idle || pipe_discards(p)) &&
+	    p->outb.len == 0)
 		n = pipe_fill_direct(r, p);
 	else
 		n = pipe_fill_buffered(r, p);
@@ -363,7 +426,7 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 {
 	ssize_t	n;
 
-	if (p->outb.len > 0 && p->c.dst >= 0) {
+	if (p->outb.len > 0 && !pipe_discards(p)) {
 		if ((n = pipe_write(r, p, BUF_HEAD(&p->outb),
 		    p->outb.len)) == -1)
 			return;
@@ -376,31 +439,49 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 	}
 }
 
-/* After EOF and a full flush, the pipe shuts dst down and is done. */
+/*
+ * After EOF and a full flush, the pipe ends dst's write side and is
+ * done.  A transport that cannot end it yet (TLS with a full socket)
+ * says EAGAIN, and the pipe tries again when dst is writable.
+ */
 static void
-pipe_maybe_done(struct relay_pipe *p)
+pipe_maybe_done(struct relay *r, struct relay_pipe *p)
 {
 	if (p->done || !p->eof || p->outb.len > 0)
 		return;
-	/* Not every dst is a socket: ENOTSOCK is expected and fine. */
-	if (p->c.shutdown_dst && p->c.dst >= 0)
-		(void)shutdown(p->c.dst, SHUT_WR);
+	p->shut_wait = 0;
+	if (p->c.shutdown_dst && !pipe_discards(p) &&
+	    stream_shutdown(p->c.dst) == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			p->shut_wait = 1;
+			return;
+		}
+		if (!stream_peer_gone(errno)) {
+			pipe_dst_failed(r, p, errno);
+			return;
+		}
+	}
 	p->done = 1;
 }
 
-/* Computes the loop mask each fd needs now. */
+/* Computes the loop mask a stream's fd needs now. */
 static int
-relay_mask_for(const struct relay *r, int fd)
+relay_mask_for(const struct relay *r, const struct stream *s, int *pending)
 {
 	const struct relay_pipe	*p;
 	int			 i, mask = 0;
 
+	*pending = 0;
 	for (i = 0; i < r->npipes; i++) {
 		p = &r->pipes[i];
-		if (p->c.src == fd && pipe_wants_read(r, p))
-			mask |= LOOP_READABLE;
-		if (p->c.dst == fd && p->outb.len > 0)
-			mask |= LOOP_WRITABLE;
+		if (p->c.src == s && pipe_wants_read(r, p)) {
+			mask |= stream_wants(s, 0);
+			if (stream_pending(s) > 0)
+				*pending = 1;
+		}
+		if (p->c.dst == s && !pipe_discards(p) &&
+		    (p->outb.len > 0 || p->shut_wait))
+			mask |= stream_wants(s, 1);
 	}
 	return (mask);
 }
@@ -410,38 +491,73 @@ relay_unregister(struct relay *r)
 {
 	int	i;
 
-	for (i = 0; i < r->nfds; i++)
-		(void)loop_set_fd(r->loop, r->fds[i], 0, NULL, NULL);
+	for (i = 0; i < r->nstreams; i++)
+		(void)loop_set_fd(r->loop, r->streams[i]->fd, 0, NULL, NULL);
+}
+
+/* Tells the loop what each stream waits for; returns 0 or -1/errno. */
+static int
+relay_register(struct relay *r)
+{
+	struct stream	*s;
+	int		 i, mask, pending;
+
+	for (i = 0; i < r->nstreams; i++) {
+		s = r->streams[i];
+		mask = relay_mask_for(r, s, &pending);
+		if (mask != loop_get_mask(r->loop, s->fd) &&
+		    loop_set_fd(r->loop, s->fd, mask, relay_on_fd, r) == -1)
+			return (-1);
+		if (loop_set_pending(r->loop, s->fd, pending) == -1)
+			return (-1);
+	}
+	return (0);
 }
 
 /* Returns 1 when the relay has ended (and done_cb has been called). */
 static int
 relay_settle(struct relay *r)
 {
-	int	i, fd, mask, all = 1, ended = 0;
+	int	i, was, all = 1, ended = 0, newly = -1;
 
-	for (i = 0; i < r->npipes; i++) {
-		pipe_maybe_done(&r->pipes[i]);
+	for (i = 0; i < r->npipes && r->status == RELAY_RUNNING; i++) {
+		was = r->pipes[i].done;
+		pipe_maybe_done(r, &r->pipes[i]);
 		if (!r->pipes[i].done)
 			all = 0;
 		else if (r->pipes[i].c.ends_relay)
 			ended = 1;
+		if (!was && r->pipes[i].done)
+			newly = i;
 	}
 	if (r->status == RELAY_RUNNING && (all || ended))
 		r->status = RELAY_DONE;
-	for (i = 0; r->status == RELAY_RUNNING && i < r->nfds; i++) {
-		fd = r->fds[i];
-		mask = relay_mask_for(r, fd);
-		if (mask != loop_get_mask(r->loop, fd) &&
-		    loop_set_fd(r->loop, fd, mask, relay_on_fd, r) == -1)
-			relay_fail(r, &r->pipes[0], RELAY_ERR_NOMEM, errno);
-	}
+	if (r->status == RELAY_RUNNING && relay_register(r) == -1)
+		relay_fail(r, &r->pipes[0], RELAY_ERR_NOMEM, errno);
+	if (r->status == RELAY_RUNNING && newly >= 0 && r->pipe_done_cb != NULL)
+		r->pipe_done_cb(r, newly, r->done_arg);
 	if (r->status == RELAY_RUNNING)
 		return (0);
 	relay_unregister(r);
 	/* The callback may free r: touch nothing after it. */
 	r->done_cb(r, r->done_arg);
 	return (1);
+}
+
+/* Whether mask from the loop lets the pipe's read or write go on. */
+static int
+pipe_can_read(const struct relay_pipe *p, int fd, int mask)
+{
+	return (p->c.src != NULL && p->c.src->fd == fd &&
+	    ((mask & stream_wants(p->c.src, 0)) ||
+	    (mask & LOOP_PENDING)));
+}
+
+static int
+pipe_can_write(const struct relay_pipe *p, int fd, int mask)
+{
+	return (p->c.dst != NULL && p->c.dst->fd == fd &&
+	    (mask & stream_wants(p->c.dst, 1)));
 }
 
 static void
@@ -453,9 +569,9 @@ relay_on_fd(struct loop *l, int fd, int mask, void *arg)
 
 	for (i = 0; i < r->npipes && r->status == RELAY_RUNNING; i++) {
 		p = &r->pipes[i];
-		if ((mask & LOOP_WRITABLE) && p->c.dst == fd)
+		if (pipe_can_write(p, fd, mask))
 			pipe_flush(r, p);
-		if ((mask & LOOP_READABLE) && p->c.src == fd) {
+		if (pipe_can_read(p, fd, mask)) {
 			pipe_fill(r, p);
 			/* Write at once: saves a wakeup per message. */
 			if (r->status == RELAY_RUNNING)
@@ -474,18 +590,27 @@ relay_start(struct relay *r)
 	/*
 	 * Register here rather than in relay_settle, so that a failure is
 	 * returned to the caller instead of ending the relay through
-	 * done_cb before the caller has finished setting up.
+	 * done_cb before the caller has finished setting up.  A pipe
+	 * without a source ends dst's write side now.
 	 */
-	for (i = 0; i < r->nfds; i++) {
-		if (loop_set_fd(r->loop, r->fds[i], relay_mask_for(r,
-		    r->fds[i]), relay_on_fd, r) == -1) {
-			saved = errno;
-			relay_unregister(r);
-			errno = saved;
-			return (-1);
-		}
+	for (i = 0; i < r->npipes; i++)
+		if (r->pipes[i].c.src == NULL)
+			pipe_maybe_done(r, &r->pipes[i]);
+	if (relay_register(r) == -1) {
+		saved = errno;
+		relay_unregister(r);
+		errno = saved;
+		return (-1);
 	}
 	return (0);
+}
+
+int
+relay_prepend(struct relay *r, int i, const void *p, size_t len)
+{
+	if (i < 0 || i >= r->npipes)
+		return (-1);
+	return (buf_append(&r->pipes[i].outb, p, len));
 }
 
 void
@@ -517,29 +642,29 @@ relay_free(struct relay *r)
 		buf_free(&r->pipes[i].outb);
 	}
 	r->npipes = 0;
-	r->nfds = 0;
+	r->nstreams = 0;
 }
 
 uint64_t
-relay_bytes_from(const struct relay *r, int fd)
+relay_bytes_from(const struct relay *r, const struct stream *s)
 {
 	uint64_t	n = 0;
 	int		i;
 
 	for (i = 0; i < r->npipes; i++)
-		if (r->pipes[i].c.src == fd)
+		if (r->pipes[i].c.src == s)
 			n += r->pipes[i].nread;
 	return (n);
 }
 
 uint64_t
-relay_bytes_to(const struct relay *r, int fd)
+relay_bytes_to(const struct relay *r, const struct stream *s)
 {
 	uint64_t	n = 0;
 	int		i;
 
 	for (i = 0; i < r->npipes; i++)
-		if (r->pipes[i].c.dst == fd)
+		if (s != NULL && r->pipes[i].c.dst == s)
 			n += r->pipes[i].nwritten;
 	return (n);
 }

@@ -1,14 +1,16 @@
 /*
- * The relay: buffered copying from one fd to another through the event
- * loop, with backpressure (OpenBSD nc readwrite(), one buffer per
+ * The relay: buffered copying from one stream to another through the
+ * event loop, with backpressure (OpenBSD nc readwrite(), one buffer per
  * direction).  A relay has one or two pipes; each pipe reads from src,
  * optionally decodes frames, transforms them, re-encodes them and writes
  * to dst.  A full output buffer turns off reading from src; an empty one
- * turns off write interest on dst.  End of input leads to
- * shutdown(SHUT_WR) on dst when asked.
+ * turns off write interest on dst.  End of input ends the write side of
+ * dst when asked (a FIN, a TLS close_notify, EOF for a pipe's reader).
  *
- * One fd may be the src of one pipe and the dst of another (a client's
- * socket), or both ends of one pipe (an echo connection).
+ * One stream may be the src of one pipe and the dst of another (a
+ * client's socket), or both ends of one pipe (an echo connection).  The
+ * relay waits for what each stream says it wants (stream_wants) and
+ * reads streams that hold pending input before the loop sleeps.
  */
 #ifndef SOCKIT_RELAY_H
 #define SOCKIT_RELAY_H
@@ -21,6 +23,7 @@
 
 struct loop;
 struct relay;
+struct stream;
 
 #define RELAY_PIPES_MAX	2
 
@@ -29,8 +32,8 @@ typedef void (*relay_transform)(unsigned char *, size_t);
 
 /* What one direction does. */
 struct relay_pipe_conf {
-	int			 src;
-	int			 dst;		/* -1: discard */
+	struct stream		*src;
+	struct stream		*dst;		/* NULL: discard */
 	const struct frame_spec	*in;		/* NULL: raw */
 	const struct frame_spec	*out;		/* NULL: raw */
 	relay_transform		 transform;	/* NULL: copy */
@@ -39,13 +42,18 @@ struct relay_pipe_conf {
 						   smaller reads stay in cache */
 	uint64_t		 limit;		/* stop after this many bytes
 						   read (0: no limit) */
-	int			 shutdown_dst;	/* shutdown(SHUT_WR) at EOF */
+	int			 shutdown_dst;	/* end dst's write side at EOF */
 	int			 partial_ok;	/* a last unterminated message
 						   at EOF is a message */
 	int			 free_idle;	/* release empty buffers */
 	int			 kernel_drop;	/* a raw discard pipe from a
 						   socket: recv(MSG_TRUNC) */
 	int			 ends_relay;	/* its end ends the relay */
+	int			 crlf;		/* raw: LF becomes CRLF, an
+						   existing CRLF stays (nc -C) */
+	int			 dst_gone_drains; /* dst went away (EPIPE,
+						   reset): drop the rest of
+						   src instead of failing */
 };
 
 /* Why a relay (or pipe) stopped. */
@@ -53,7 +61,8 @@ enum relay_status {
 	RELAY_RUNNING = 0,
 	RELAY_DONE,		/* clean end of every pipe */
 	RELAY_ERR_READ,		/* read from src failed (errno in err) */
-	RELAY_ERR_WRITE,	/* write to dst failed (errno in err) */
+	RELAY_ERR_WRITE,	/* write to dst failed (errno in err;
+				   undelivered says what was lost) */
 	RELAY_ERR_FRAME,	/* frame too big or partial at EOF */
 	RELAY_ERR_NOMEM
 };
@@ -67,9 +76,14 @@ struct relay_pipe {
 	uint64_t		 nwritten;
 	int			 eof;	/* src is finished */
 	int			 done;	/* eof, flushed and shut down */
+	int			 shut_wait; /* dst's shutdown said EAGAIN */
+	int			 dst_gone;  /* dst_gone_drains happened */
+	int			 last_cr;   /* crlf: last byte out was \r */
 };
 
 typedef void (*relay_done_cb)(struct relay *, void *);
+/* Told when pipe i has finished while the relay goes on; frees nothing. */
+typedef void (*relay_pipe_done_cb)(struct relay *, int, void *);
 
 struct relay {
 	struct loop		*loop;
@@ -81,10 +95,13 @@ struct relay {
 	enum frame_status	 frame_err;	/* for ERR_FRAME */
 	long long		 last_active;	/* loop_now() of last I/O */
 	int			 paused;	/* reading suspended by owner */
+	uint64_t		 undelivered;	/* ERR_WRITE: bytes read from
+						   src that dst never took */
 	relay_done_cb		 done_cb;
-	void			*done_arg;
-	int			 fds[2 * RELAY_PIPES_MAX];
-	int			 nfds;
+	relay_pipe_done_cb	 pipe_done_cb;	/* optional, set by owner */
+	void			*done_arg;	/* for both callbacks */
+	struct stream		*streams[2 * RELAY_PIPES_MAX];
+	int			 nstreams;
 };
 
 /* Prepares a relay; add pipes next, then relay_start. */
@@ -94,9 +111,9 @@ void	relay_init(struct relay *, struct loop *, relay_done_cb, void *);
 int	relay_add_pipe(struct relay *, const struct relay_pipe_conf *);
 
 /*
- * Registers the fds with the loop and starts copying.  done_cb runs once
- * when the relay ends (status tells how); the owner then calls
- * relay_free and closes its fds.  Returns 0 or -1 with errno.
+ * Registers the streams' fds with the loop and starts copying.  done_cb
+ * runs once when the relay ends (status tells how); the owner then calls
+ * relay_free and closes its streams.  Returns 0 or -1 with errno.
  */
 int	relay_start(struct relay *);
 
@@ -109,12 +126,15 @@ void	relay_end_input(struct relay *, int);
 /* Stops reading on every pipe (drain) or resumes. */
 void	relay_pause(struct relay *, int);
 
-/* Unregisters the fds and frees the buffers (does not close fds). */
+/* Unregisters the fds and frees the buffers (does not close streams). */
 void	relay_free(struct relay *);
 
-/* Total bytes read from the given fd / written to it over all pipes. */
-uint64_t relay_bytes_from(const struct relay *, int);
-uint64_t relay_bytes_to(const struct relay *, int);
+/* Total bytes read from the given stream / written to it over all pipes. */
+uint64_t relay_bytes_from(const struct relay *, const struct stream *);
+uint64_t relay_bytes_to(const struct relay *, const struct stream *);
+
+/* Queues bytes for dst of pipe i ahead of anything the pipe reads. */
+int	relay_prepend(struct relay *, int, const void *, size_t);
 
 /* Upper-cases ASCII letters in place (the --upper handler). */
 void	relay_upper(unsigned char *, size_t);

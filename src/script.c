@@ -1,20 +1,25 @@
 /*
- * --send/--expect steps over a blocking socket with poll timeouts.
+ * --send/--expect steps as a small state machine on the event loop: each
+ * step arms the step timer and waits for what the stream wants.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "clock.h"
 #include "buf.h"
+#include "loop.h"
 #include "script.h"
-#include "sock.h"
+#include "stream.h"
 
 #define SCRIPT_READ_SIZE	65536
+
+/* What a step attempt came to. */
+#define SCRIPT_STEP_DONE	1
+#define SCRIPT_STEP_WAIT	0
+#define SCRIPT_STEP_ENDED	(-1)	/* the script finished (or failed) */
+
+static void	script_on_fd(struct loop *, int, int, void *);
 
 size_t
 script_find(const unsigned char *hay, size_t haylen,
@@ -28,108 +33,187 @@ script_find(const unsigned char *hay, size_t haylen,
 	return (p == NULL ? 0 : (size_t)(p - hay) + nlen);
 }
 
-/*
- * Reads one chunk into b within the deadline and copies it to out_fd.
- * Returns bytes read, 0 at EOF, -1 with errno (ETIMEDOUT on timeout).
- */
-static ssize_t
-script_read(int fd, int out_fd, struct buf *b, long long deadline)
+/* Ends the script once; done_cb may free it, so nothing follows. */
+static void
+script_finish(struct script *sc, enum script_result rc, int err)
 {
-	struct pollfd	pfd;
-	long long	left;
-	ssize_t		n;
-	int		rc;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	do {
-		left = deadline > 0 ? deadline - clock_ms() : -1;
-		if (deadline > 0 && left <= 0) {
-			errno = ETIMEDOUT;
-			return (-1);
-		}
-		rc = poll(&pfd, 1, deadline > 0 ? (int)left : -1);
-	} while (rc == 0 || (rc == -1 && errno == EINTR));
-	if (rc == -1 || buf_reserve(b, SCRIPT_READ_SIZE) == -1)
-		return (-1);
-	do {
-		n = read(fd, BUF_TAIL(b), SCRIPT_READ_SIZE);
-	} while (n == -1 && errno == EINTR);
-	if (n > 0) {
-		if (sock_write_all(out_fd, BUF_TAIL(b), (size_t)n) == -1)
-			return (-1);
-		b->len += (size_t)n;
-	}
-	return (n);
+	if (!sc->running)
+		return;
+	sc->running = 0;
+	sc->result = rc;
+	sc->err = err;
+	loop_timer_cancel(sc->loop, &sc->timer);
+	(void)loop_set_fd(sc->loop, sc->net->fd, 0, NULL, NULL);
+	sc->done_cb(sc, sc->done_arg);
 }
 
-/* Waits until the text has arrived; keeps what follows it in b. */
-static enum script_result
-script_expect(int fd, int out_fd, struct buf *b, const struct script_step *st,
-    long long timeout_ms)
+static void
+script_timed_out(struct loop *l, struct loop_timer *t, void *arg)
 {
-	long long	deadline = timeout_ms > 0 ? clock_ms() + timeout_ms : 0;
-	size_t		end;
-	ssize_t		n;
+	script_finish(arg, SCRIPT_TIMEOUT, ETIMEDOUT);
+}
+
+static void
+script_arm(struct script *sc)
+{
+	if (sc->timeout_ms > 0 &&
+	    loop_timer_set(sc->loop, &sc->timer, sc->timeout_ms) == -1)
+		script_finish(sc, SCRIPT_IO, errno);
+}
+
+/* Writes what the stream takes of the send step. */
+static int
+script_try_send(struct script *sc, const struct script_step *st)
+{
+	ssize_t	n;
+
+	while (sc->sent < st->len) {
+		n = stream_write(sc->net, st->data + sc->sent,
+		    st->len - sc->sent);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (SCRIPT_STEP_WAIT);
+		if (n == -1) {
+			script_finish(sc, SCRIPT_IO, errno);
+			return (SCRIPT_STEP_ENDED);
+		}
+		sc->sent += (size_t)n;
+		sc->nwritten += (uint64_t)n;
+	}
+	return (SCRIPT_STEP_DONE);
+}
+
+/* Reads one chunk and copies it to out; returns like the step calls. */
+static int
+script_read_chunk(struct script *sc)
+{
+	ssize_t	n;
+
+	if (buf_reserve(&sc->in, SCRIPT_READ_SIZE) == -1) {
+		script_finish(sc, SCRIPT_IO, errno);
+		return (SCRIPT_STEP_ENDED);
+	}
+	n = stream_read(sc->net, BUF_TAIL(&sc->in), SCRIPT_READ_SIZE);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return (SCRIPT_STEP_WAIT);
+	if (n <= 0) {
+		script_finish(sc, n == 0 ? SCRIPT_EOF : SCRIPT_IO,
+		    n == 0 ? 0 : errno);
+		return (SCRIPT_STEP_ENDED);
+	}
+	if (stream_write_all(sc->out, BUF_TAIL(&sc->in), (size_t)n) == -1) {
+		script_finish(sc, SCRIPT_IO, errno);
+		return (SCRIPT_STEP_ENDED);
+	}
+	sc->in.len += (size_t)n;
+	sc->nread += (uint64_t)n;
+	return (SCRIPT_STEP_DONE);
+}
+
+/*
+ * Looks for the text in what has arrived, reading one chunk when it is
+ * not there yet (the loop calls again while more is ready).
+ */
+static int
+script_try_expect(struct script *sc, const struct script_step *st)
+{
+	size_t	end;
+	int	rc;
 
 	if (st->len == 0)
-		return (SCRIPT_OK);
+		return (SCRIPT_STEP_DONE);
 	for (;;) {
-		if ((end = script_find(BUF_HEAD(b), b->len, st->data,
-		    st->len)) > 0) {
-			buf_consume(b, end);
-			return (SCRIPT_OK);
+		if ((end = script_find(BUF_HEAD(&sc->in), sc->in.len,
+		    st->data, st->len)) > 0) {
+			buf_consume(&sc->in, end);
+			return (SCRIPT_STEP_DONE);
 		}
 		/* Only a text-length tail can still be part of a match. */
-		if (b->len >= st->len)
-			buf_consume(b, b->len - st->len + 1);
-		if ((n = script_read(fd, out_fd, b, deadline)) == 0)
-			return (SCRIPT_EOF);
-		if (n == -1)
-			return (errno == ETIMEDOUT ? SCRIPT_TIMEOUT :
-			    SCRIPT_IO);
+		if (sc->in.len >= st->len)
+			buf_consume(&sc->in, sc->in.len - st->len + 1);
+		if ((rc = script_read_chunk(sc)) != SCRIPT_STEP_DONE)
+			return (rc);
+		/* Let other fds and timers run between chunks. */
+		if (script_find(BUF_HEAD(&sc->in), sc->in.len, st->data,
+		    st->len) == 0)
+			return (SCRIPT_STEP_WAIT);
 	}
 }
 
-static enum script_result
-script_send(int fd, const struct script_step *st, long long timeout_ms)
+/* Registers what the current step waits for. */
+static void
+script_wait(struct script *sc, int sending)
 {
-	struct pollfd	pfd;
-	int		rc;
+	int	fd = sc->net->fd;
+	int	pending = !sending && stream_pending(sc->net) > 0;
 
-	/* The send may block on a full window: bound it like any step. */
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	do {
-		rc = poll(&pfd, 1, timeout_ms > 0 ? (int)timeout_ms : -1);
-	} while (rc == -1 && errno == EINTR);
-	if (rc == 0)
-		return (SCRIPT_TIMEOUT);
-	if (rc == -1 || sock_write_all(fd, st->data, st->len) == -1)
-		return (SCRIPT_IO);
-	return (SCRIPT_OK);
+	if (loop_set_fd(sc->loop, fd, stream_wants(sc->net, sending),
+	    script_on_fd, sc) == -1 ||
+	    loop_set_pending(sc->loop, fd, pending) == -1)
+		script_finish(sc, SCRIPT_IO, errno);
 }
 
-enum script_result
-script_run(int fd, int out_fd, const struct script_step *steps, size_t n,
-    long long timeout_ms, size_t *failed)
+/* Runs steps until one has to wait or the script ends. */
+static void
+script_advance(struct script *sc)
 {
-	struct buf		b;
-	enum script_result	rc = SCRIPT_OK;
-	size_t			i;
-	int			saved;
+	const struct script_step	*st;
+	int				 rc;
 
-	memset(&b, 0, sizeof(b));
-	for (i = 0; i < n && rc == SCRIPT_OK; i++) {
-		*failed = i;
-		if (steps[i].op == SCRIPT_SEND)
-			rc = script_send(fd, &steps[i], timeout_ms);
-		else
-			rc = script_expect(fd, out_fd, &b, &steps[i],
-			    timeout_ms);
+	while (sc->running) {
+		if (sc->cur == sc->nsteps) {
+			script_finish(sc, SCRIPT_OK, 0);
+			return;
+		}
+		st = &sc->steps[sc->cur];
+		rc = st->op == SCRIPT_SEND ? script_try_send(sc, st) :
+		    script_try_expect(sc, st);
+		if (rc == SCRIPT_STEP_ENDED)
+			return;
+		if (rc == SCRIPT_STEP_WAIT) {
+			script_wait(sc, st->op == SCRIPT_SEND);
+			return;
+		}
+		sc->cur++;
+		sc->sent = 0;
+		script_arm(sc);
 	}
-	saved = errno;
-	buf_free(&b);
-	errno = saved;
-	return (rc);
+}
+
+static void
+script_on_fd(struct loop *l, int fd, int mask, void *arg)
+{
+	script_advance(arg);
+}
+
+int
+script_start(struct script *sc, struct loop *l, struct stream *net,
+    struct stream *out, const struct script_step *steps, size_t n,
+    long long timeout_ms, script_done_cb cb, void *arg)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->loop = l;
+	sc->net = net;
+	sc->out = out;
+	sc->steps = steps;
+	sc->nsteps = n;
+	sc->timeout_ms = timeout_ms;
+	sc->done_cb = cb;
+	sc->done_arg = arg;
+	sc->running = 1;
+	loop_timer_init(&sc->timer, script_timed_out, sc);
+	script_arm(sc);
+	script_advance(sc);
+	return (0);
+}
+
+void
+script_free(struct script *sc)
+{
+	if (sc->loop == NULL)
+		return;
+	loop_timer_cancel(sc->loop, &sc->timer);
+	if (sc->running && sc->net->fd >= 0)
+		(void)loop_set_fd(sc->loop, sc->net->fd, 0, NULL, NULL);
+	sc->running = 0;
+	buf_free(&sc->in);
 }

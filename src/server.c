@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,59 +18,21 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "conn.h"
 #include "escape.h"
+#include "exitcode.h"
+#include "handler.h"
 #include "log.h"
 #include "loop.h"
-#include "relay.h"
 #include "server.h"
 #include "sig.h"
 #include "sock.h"
-#include "sockit.h"
+#include "spawn.h"
+#include "stream.h"
 #include "xmalloc.h"
 
-/* Per-connection buffer: the read size and the backpressure mark. */
-#define SERVER_BUFSIZE		(64 * 1024)
-/*
- * Sinks (--discard, and the peer-to-stdout side of --stdio) read 16 KiB
- * at a time: it stays in the L1 cache, and measured fastest.  A
- * busy-polling sink reads whole buffers instead: it meets each segment
- * as it lands, and 64 KiB reads measured steadier there.
- */
-#define SERVER_SINK_READ	(16 * 1024)
 /* How long accepting pauses when the process is out of fds. */
 #define SERVER_EMFILE_PAUSE_MS	100
-
-struct server;
-
-struct conn {
-	struct server		*srv;
-	struct conn		*prev, *next;
-	int			 fd;		/* -1 for an exec child */
-	pid_t			 pid;		/* exec child, or 0 */
-	struct sockaddr_storage	 peer_sa;
-	char			 peer[SOCK_ADDR_LEN];
-	long long		 started;
-	struct relay		 relay;
-	struct loop_timer	 idle;
-};
-
-struct server {
-	const struct server_opts *o;
-	struct loop		 *loop;
-	int			 *lfds;
-	int			  nlfds;
-	int			  accepting;	/* listeners registered */
-	int			  draining;
-	struct conn		 *conns;
-	long			  nconns;
-	unsigned long long	  total;	/* connections served */
-	struct log_xfer		  sum;
-	int			  exit_code;
-	int			  sigfd;
-	struct loop_timer	  drain_timer;
-	struct loop_timer	  resume_timer;
-	long long		  started;
-};
 
 static void	server_accept_ready(struct loop *, int, int, void *);
 static void	server_set_accepting(struct server *, int);
@@ -272,9 +233,10 @@ server_opts_finish(struct server_opts *o, char **cause)
 		return (-1);
 	if (o->banner != NULL && !o->handler_set)
 		o->handler = SERVER_BANNER;
-	if (o->handler == SERVER_STDIO)
+	if (handler_get(o->handler)->flags & HANDLER_ONCE)
 		o->once = 1;
-	if (o->handler == SERVER_EXEC && frameopt_framed(&o->frames)) {
+	if ((handler_get(o->handler)->flags & HANDLER_RAW_ONLY) &&
+	    frameopt_framed(&o->frames)) {
 		*cause = args_cause("--frame cannot be combined with --exec or "
 		    "--sh-exec: the program gets the raw byte stream");
 		return (-1);
@@ -316,27 +278,6 @@ server_write_port_file(const char *path, int port)
 	return (0);
 }
 
-/* Formats the peer: host:port, or uid/pid of a Unix peer. */
-static void
-server_peer_str(int fd, const struct sockaddr_storage *ss, socklen_t len,
-    char *buf, size_t size)
-{
-#ifdef SO_PEERCRED
-	struct ucred	cred;
-	socklen_t	clen = sizeof(cred);
-
-	if (ss->ss_family == AF_UNIX) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-			snprintf(buf, size, "pid=%ld,uid=%ld", (long)cred.pid,
-			    (long)cred.uid);
-		else
-			snprintf(buf, size, "unix");
-		return;
-	}
-#endif
-	sock_addr_str((const struct sockaddr *)ss, len, buf, size);
-}
-
 static int
 server_same_host(const struct sockaddr_storage *a,
     const struct sockaddr_storage *b)
@@ -374,222 +315,13 @@ server_maybe_finish(struct server *s)
 		loop_stop(s->loop);
 }
 
-/* Logs, closes and frees a connection; reopens accepting if it was full. */
-static void
-conn_close(struct conn *c, const char *reason)
+void
+server_conn_gone(struct server *s, struct conn *c)
 {
-	struct server	*s = c->srv;
-	struct log_xfer	 x;
-
-	x.in = c->fd >= 0 ? relay_bytes_from(&c->relay, c->fd) : 0;
-	x.out = c->fd >= 0 ? relay_bytes_to(&c->relay, c->fd) : 0;
-	x.secs = (double)(loop_now(s->loop) - c->started) / 1000.0;
-	log_event(reason != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed",
-	    c->peer, &x, reason);
-	s->sum.in += x.in;
-	s->sum.out += x.out;
-	loop_timer_cancel(s->loop, &c->idle);
-	if (c->fd >= 0) {
-		relay_free(&c->relay);
-		(void)close(c->fd);
-	}
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	s->nconns--;
-	free(c);
-	if (!s->accepting && !s->draining && !(s->o->once && s->total > 0))
+	if (!s->accepting && !s->draining && !(s->o->once && s->total > 0) &&
+	    s->nlfds > 0)
 		server_set_accepting(s, 1);
 	server_maybe_finish(s);
-}
-
-static void
-conn_relay_done(struct relay *r, void *arg)
-{
-	struct conn	*c = arg;
-	char		 why[128];
-
-	switch (r->status) {
-	case RELAY_DONE:
-		conn_close(c, NULL);
-		return;
-	case RELAY_ERR_FRAME:
-		snprintf(why, sizeof(why), "frame error: %s",
-		    frame_strerror(r->frame_err));
-		c->srv->exit_code = SOCKIT_EXIT_PROTOCOL;
-		break;
-	case RELAY_ERR_NOMEM:
-		snprintf(why, sizeof(why), "out of memory");
-		c->srv->exit_code = SOCKIT_EXIT_RUNTIME;
-		break;
-	default:
-		snprintf(why, sizeof(why), "%s: %s",
-		    r->status == RELAY_ERR_READ ? "read" : "write",
-		    strerror(r->err));
-		c->srv->exit_code = SOCKIT_EXIT_RUNTIME;
-	}
-	conn_close(c, why);
-}
-
-static void
-conn_idle_check(struct loop *l, struct loop_timer *t, void *arg)
-{
-	struct conn	*c = arg;
-	long long	 quiet = loop_now(l) - c->relay.last_active;
-
-	if (quiet >= c->srv->o->idle_ms) {
-		c->srv->exit_code = SOCKIT_EXIT_TIMEOUT;
-		conn_close(c, "idle timeout");
-		return;
-	}
-	(void)loop_timer_set(l, t, c->srv->o->idle_ms - quiet);
-}
-
-/* What a sink (--discard, --stdio's peer-to-stdout side) reads per call. */
-static size_t
-server_sink_read(const struct server_opts *o)
-{
-	return (o->busy_us > 0 ? 0 : SERVER_SINK_READ);
-}
-
-/* Echo, upper, discard, banner: one pipe from the peer back to it. */
-static void
-conn_setup_loopback(struct conn *c, struct relay_pipe_conf *pc)
-{
-	const struct server_opts *o = c->srv->o;
-
-	pc->src = c->fd;
-	pc->dst = o->handler == SERVER_DISCARD ? -1 : c->fd;
-	pc->in = &o->frames.wire;
-	pc->out = &o->frames.wire;
-	pc->transform = o->handler == SERVER_UPPER ? relay_upper : NULL;
-	pc->readmax = o->handler == SERVER_DISCARD ? server_sink_read(o) : 0;
-	/*
-	 * Dropping in the kernel saves the copy, but then the reader is so
-	 * quick that it sleeps between segments and the sender pays for
-	 * waking it: measured slower, unless the loop busy-polls.
-	 */
-	pc->kernel_drop = o->handler == SERVER_DISCARD && o->busy_us > 0;
-	pc->shutdown_dst = 1;
-	pc->free_idle = 1;
-	relay_add_pipe(&c->relay, pc);
-}
-
-/* --stdio: the peer to stdout, stdin to the peer (nc -l). */
-static void
-conn_setup_stdio(struct conn *c, struct relay_pipe_conf *pc)
-{
-	const struct server_opts *o = c->srv->o;
-
-	pc->src = c->fd;
-	pc->dst = STDOUT_FILENO;
-	pc->in = &o->frames.wire;
-	pc->out = &o->frames.local;
-	pc->ends_relay = 1;	/* the peer hung up: done, as nc -l */
-	pc->readmax = server_sink_read(o);
-	relay_add_pipe(&c->relay, pc);
-	pc->readmax = 0;
-	pc->src = STDIN_FILENO;
-	pc->dst = c->fd;
-	pc->in = &o->frames.local;
-	pc->out = &o->frames.wire;
-	pc->ends_relay = 0;
-	pc->shutdown_dst = 1;
-	pc->partial_ok = 1;
-	relay_add_pipe(&c->relay, pc);
-}
-
-static int
-conn_start_relay(struct conn *c)
-{
-	const struct server_opts *o = c->srv->o;
-	struct relay_pipe_conf	  pc;
-	struct relay_pipe	 *first;
-
-	memset(&pc, 0, sizeof(pc));
-	pc.bufsize = SERVER_BUFSIZE;
-	relay_init(&c->relay, c->srv->loop, conn_relay_done, c);
-	if (o->handler == SERVER_STDIO)
-		conn_setup_stdio(c, &pc);
-	else
-		conn_setup_loopback(c, &pc);
-	/* The banner goes out before anything the handler sends. */
-	first = &c->relay.pipes[o->handler == SERVER_STDIO ? 1 : 0];
-	if (o->banner_len > 0 &&
-	    buf_append(&first->outb, o->banner, o->banner_len) == -1)
-		return (-1);
-	if (relay_start(&c->relay) == -1)
-		return (-1);
-	if (o->handler == SERVER_BANNER)
-		relay_end_input(&c->relay, 0);
-	return (0);
-}
-
-/* --exec: the child owns the socket; we keep only its pid. */
-static int
-conn_start_exec(struct conn *c)
-{
-	const struct server_opts *o = c->srv->o;
-	char			  local[SOCK_ADDR_LEN];
-
-	sock_local_str(c->fd, local, sizeof(local));
-	if (o->banner_len > 0 &&
-	    sock_write_all(c->fd, o->banner, o->banner_len) == -1)
-		return (-1);
-	if ((c->pid = spawn_child(&o->exec, c->fd, c->fd, c->peer, local)) == -1)
-		return (-1);
-	(void)close(c->fd);
-	c->fd = -1;
-	return (0);
-}
-
-static void
-conn_set_sockopts(const struct server_opts *o, int fd)
-{
-	/* Options on a Unix socket fail with EOPNOTSUPP: that is fine. */
-	if (o->keepalive)
-		(void)sock_set_keepalive(fd);
-	if (o->nodelay)
-		(void)sock_set_nodelay(fd);
-}
-
-static void
-server_new_conn(struct server *s, int fd, const struct sockaddr_storage *ss,
-    const char *peer)
-{
-	struct conn	*c;
-	int		 rc;
-
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_event(LOG_NOTICE, "refused", peer, NULL, "out of memory");
-		(void)close(fd);
-		return;
-	}
-	c->srv = s;
-	c->fd = fd;
-	c->peer_sa = *ss;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->started = loop_now(s->loop);
-	loop_timer_init(&c->idle, conn_idle_check, c);
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
-	s->total++;
-	log_event(LOG_VERBOSE, "accepted", peer, NULL, NULL);
-	conn_set_sockopts(s->o, fd);
-	/* An exec child owns its socket: no idle timer for it. */
-	if (s->o->idle_ms > 0 && s->o->handler != SERVER_EXEC)
-		(void)loop_timer_set(s->loop, &c->idle, s->o->idle_ms);
-	/* Starting may already end (and free) the connection: last step. */
-	rc = s->o->handler == SERVER_EXEC ? conn_start_exec(c) :
-	    conn_start_relay(c);
-	if (rc == -1)
-		conn_close(c, strerror(errno));
 }
 
 /*
@@ -657,14 +389,14 @@ server_accept_one(struct server *s, int lfd)
 		server_accept_failed(s);
 		return (-1);
 	}
-	server_peer_str(fd, &ss, len, peer, sizeof(peer));
 	if ((why = server_check_peer(s, &ss)) != NULL) {
+		sock_addr_str((struct sockaddr *)&ss, len, peer, sizeof(peer));
 		log_event(LOG_NOTICE, strcmp(why, "denied") == 0 ? "denied" :
 		    "refused", peer, NULL, why);
 		(void)close(fd);
 		return (0);
 	}
-	server_new_conn(s, fd, &ss, peer);
+	conn_open(s, fd, &ss, NULL);
 	return (0);
 }
 
@@ -704,14 +436,24 @@ server_set_accepting(struct server *s, int on)
 	s->accepting = on;
 }
 
+/* Ends every connection that is left: the drain is over. */
+static void
+server_cut_all(struct server *s, const char *why)
+{
+	long	n = s->nconns;
+
+	while (s->conns != NULL)
+		conn_cut(s->conns, why);
+	if (n > 0)
+		log_error("%ld connection%s cut (%s)", n, n == 1 ? "" : "s",
+		    why);
+	loop_stop(s->loop);
+}
+
 static void
 server_drain_expired(struct loop *l, struct loop_timer *t, void *arg)
 {
-	struct server	*s = arg;
-
-	while (s->conns != NULL)
-		conn_close(s->conns, "drain timeout");
-	loop_stop(l);
+	server_cut_all(arg, "drain timeout");
 }
 
 static void
@@ -727,37 +469,44 @@ server_close_listeners(struct server *s)
 	s->nlfds = 0;
 }
 
-/* SIGINT/SIGTERM: stop accepting, let connections finish, then exit. */
+/*
+ * SIGINT/SIGTERM: stop accepting and let connections finish for up to
+ * --drain; a second signal ends them at once.
+ */
 static void
-server_start_drain(struct server *s)
+server_on_stop_signal(struct server *s)
 {
-	if (s->draining)
+	char	msg[128];
+
+	if (s->draining) {
+		server_cut_all(s, "second signal");
 		return;
+	}
 	s->draining = 1;
-	log_event(LOG_VERBOSE, "draining", NULL, NULL, NULL);
 	server_close_listeners(s);
 	loop_timer_cancel(s->loop, &s->resume_timer);
 	if (s->nconns == 0) {
 		loop_stop(s->loop);
 		return;
 	}
+	snprintf(msg, sizeof(msg), "%ld connection%s for up to %.3g s; "
+	    "signal again to stop now", s->nconns, s->nconns == 1 ? "" : "s",
+	    (double)s->o->drain_ms / 1000);
+	log_event(LOG_NOTICE, "draining", NULL, NULL, msg);
 	(void)loop_timer_set(s->loop, &s->drain_timer, s->o->drain_ms);
 }
 
-/* An exec child ended: close its connection record. */
+/* An exec child ended: tell its connection. */
 static void
 server_child_ended(pid_t pid, int status, void *arg)
 {
 	struct server	*s = arg;
 	struct conn	*c;
-	char		 why[64];
 
 	for (c = s->conns; c != NULL && c->pid != pid; c = c->next)
 		;
-	if (c == NULL)
-		return;
-	spawn_status_str(status, why, sizeof(why));
-	conn_close(c, why[0] != '\0' ? why : NULL);
+	if (c != NULL)
+		conn_child_ended(c, status);
 }
 
 static void
@@ -770,7 +519,7 @@ server_signal_ready(struct loop *l, int fd, int mask, void *arg)
 		if (signo == SIGCHLD)
 			(void)spawn_reap(server_child_ended, s);
 		else
-			server_start_drain(s);
+			server_on_stop_signal(s);
 	}
 }
 
@@ -797,6 +546,8 @@ server_setup(struct server *s, const struct server_opts *o, int *lfds,
 	s->lfds = lfds;
 	s->nlfds = n;
 	s->sigfd = -1;
+	stream_stdio_init(&s->in, STDIN_FILENO);
+	stream_stdio_init(&s->out, STDOUT_FILENO);
 	if ((s->loop = loop_new()) == NULL) {
 		log_syserr("event loop");
 		return (-1);
@@ -815,6 +566,18 @@ server_setup(struct server *s, const struct server_opts *o, int *lfds,
 	return (0);
 }
 
+/*
+ * The exit code of a finished server: a cut connection (drain timeout,
+ * second signal) is never success; --once reports its one connection.
+ */
+static int
+server_exit_code(const struct server *s)
+{
+	if (s->cut > 0)
+		return (SOCKIT_EXIT_RUNTIME);
+	return (s->o->once ? s->exit_code : SOCKIT_EXIT_OK);
+}
+
 /* One process's loop over its listeners. */
 static int
 server_serve(const struct server_opts *o, int *lfds, int n)
@@ -829,48 +592,81 @@ server_serve(const struct server_opts *o, int *lfds, int n)
 	if (rc == -1)
 		log_syserr("event loop");
 	s.sum.secs = (double)(loop_now(s.loop) - s.started) / 1000.0;
-	if (sockit_config.stats)
+	if (o->stats)
 		log_stats(s.total, &s.sum);
 	server_free(&s);
 	if (rc == -1)
 		return (SOCKIT_EXIT_RUNTIME);
-	return (o->once ? s.exit_code : SOCKIT_EXIT_OK);
+	return (server_exit_code(&s));
 }
 
-/* The parent of --workers: forwards SIGINT/SIGTERM, waits for all. */
+/* The parent of --workers. */
+struct server_super {
+	struct loop	*loop;
+	pid_t		*pids;
+	long		 n, alive;
+	int		 rc;
+};
+
+static void
+server_worker_ended(pid_t pid, int status, void *arg)
+{
+	struct server_super	*sv = arg;
+	long			 i;
+
+	for (i = 0; i < sv->n; i++)
+		if (sv->pids[i] == pid) {
+			sv->pids[i] = 0;
+			sv->alive--;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		sv->rc = SOCKIT_EXIT_RUNTIME;
+	if (sv->alive == 0)
+		loop_stop(sv->loop);
+}
+
+/* Forwards SIGINT/SIGTERM (each of them: a second one cuts) to workers. */
+static void
+server_super_signal(struct loop *l, int fd, int mask, void *arg)
+{
+	struct server_super	*sv = arg;
+	long			 i;
+	int			 signo;
+
+	while ((signo = sig_next(fd)) != 0) {
+		if (signo == SIGCHLD)
+			continue;
+		for (i = 0; i < sv->n; i++)
+			if (sv->pids[i] > 0)
+				(void)kill(sv->pids[i], SIGTERM);
+	}
+	(void)spawn_reap(server_worker_ended, sv);
+}
+
+/* Waits for every worker, on the same event loop as everything else. */
 static int
 server_supervise(pid_t *pids, long n)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGCHLD, 0 };
-	struct pollfd	 pfd;
-	long		 alive = n, i;
-	int		 signo, status, rc = SOCKIT_EXIT_OK;
-	pid_t		 pid;
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGCHLD, 0 };
+	struct server_super	 sv;
+	int			 fd;
 
-	if ((pfd.fd = sig_open(sigs)) == -1)
+	memset(&sv, 0, sizeof(sv));
+	sv.pids = pids;
+	sv.n = sv.alive = n;
+	if ((fd = sig_open(sigs)) == -1 || (sv.loop = loop_new()) == NULL)
 		return (SOCKIT_EXIT_RUNTIME);
-	pfd.events = POLLIN;
-	while (alive > 0) {
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			return (SOCKIT_EXIT_RUNTIME);
-		while ((signo = sig_next(pfd.fd)) != 0) {
-			if (signo == SIGCHLD)
-				continue;
-			for (i = 0; i < n; i++)
-				if (pids[i] > 0)
-					(void)kill(pids[i], SIGTERM);
-		}
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (i = 0; i < n; i++)
-				if (pids[i] == pid) {
-					pids[i] = 0;
-					alive--;
-				}
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				rc = SOCKIT_EXIT_RUNTIME;
-		}
+	if (loop_set_fd(sv.loop, fd, LOOP_READABLE, server_super_signal,
+	    &sv) == -1) {
+		loop_free(sv.loop);
+		return (SOCKIT_EXIT_RUNTIME);
 	}
-	return (rc);
+	/* A worker that died before the handler was in place. */
+	(void)spawn_reap(server_worker_ended, &sv);
+	if (sv.alive > 0 && loop_run(sv.loop) == -1)
+		sv.rc = SOCKIT_EXIT_RUNTIME;
+	loop_free(sv.loop);
+	return (sv.rc);
 }
 
 int

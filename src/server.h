@@ -11,16 +11,9 @@
 
 #include "addr.h"
 #include "frameopt.h"
+#include "handler.h"
 #include "spawn.h"
 
-enum server_handler {
-	SERVER_ECHO,
-	SERVER_UPPER,
-	SERVER_DISCARD,
-	SERVER_STDIO,
-	SERVER_EXEC,
-	SERVER_BANNER	/* --banner alone: send and close */
-};
 
 struct server_opts {
 	enum server_handler	 handler;
@@ -47,6 +40,7 @@ struct server_opts {
 	long			 mode;		/* unix-server --mode */
 	int			 dgram;		/* unix-server --dgram */
 	long long		 peer_timeout_ms; /* datagram peers */
+	int			 stats;		/* --stats line at exit */
 };
 
 /* Option ids shared by the stream servers (see SERVER_OPTIONS). */

@@ -582,3 +582,22 @@ sock_pipe(int *fds)
 	return (0);
 #endif
 }
+
+int
+sock_socketpair(int *fds)
+{
+#ifdef SOCK_CLOEXEC
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0)
+		return (0);
+	if (errno != EINVAL)
+		return (-1);
+#endif
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == -1)
+		return (-1);
+	if (sock_set_cloexec(fds[0]) == -1 || sock_set_cloexec(fds[1]) == -1) {
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return (-1);
+	}
+	return (0);
+}

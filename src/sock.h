@@ -101,6 +101,9 @@ void	sock_peer_str(int, char *, size_t);
 /* pipe() with both ends close-on-exec; returns 0 or -1 with errno. */
 int	sock_pipe(int *);
 
+/* A Unix stream socketpair, both ends close-on-exec; 0 or -1/errno. */
+int	sock_socketpair(int *);
+
 /* Returns the local port of fd, or -1. */
 int	sock_local_port(int);
 

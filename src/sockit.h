@@ -5,19 +5,9 @@
 #ifndef SOCKIT_H
 #define SOCKIT_H
 
-struct args_opt;
+#include "exitcode.h"
 
-/* Exit codes: the table of SPEC section 2, printed by --help. */
-enum sockit_exit {
-	SOCKIT_EXIT_OK = 0,
-	SOCKIT_EXIT_RUNTIME = 1,	/* I/O, reset, DNS, resources */
-	SOCKIT_EXIT_USAGE = 2,		/* bad option, address, spec, key */
-	SOCKIT_EXIT_REFUSED = 3,	/* nobody listening */
-	SOCKIT_EXIT_TIMEOUT = 4,	/* connect, wait-for, idle, expect */
-	SOCKIT_EXIT_PROTOCOL = 5,	/* framing or ssh-lite protocol */
-	SOCKIT_EXIT_EXPECT = 6,		/* expectation not met */
-	SOCKIT_EXIT_AUTH = 7		/* TLS or proxy authentication */
-};
+struct args_opt;
 
 /* Global options, accepted before and after the command name. */
 struct sockit_config {

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "frame.h"
 #include "loop.h"
 #include "relay.h"
+#include "stream.h"
 
 #define BIG_LEN		(4 * 1024 * 1024)	/* the raw bulk copy */
 #define BP_LEN		(1024 * 1024)	/* more than socket buffers hold */
@@ -52,6 +54,33 @@ struct rig {
 };
 
 static struct rig	rg;
+
+/*
+ * The relay moves bytes between streams: S(fd) is the stream over a test
+ * fd (a socket stream for sockets, a stdio one for files), one per fd,
+ * never closing it (the rig closes its fds itself).
+ */
+#define NSTREAMS	16
+static struct stream	streams[NSTREAMS];
+static int		nstreams;
+
+static struct stream *
+S(int fd)
+{
+	struct stat	st;
+	int		i;
+
+	for (i = 0; i < nstreams; i++)
+		if (streams[i].fd == fd)
+			return (&streams[i]);
+	ck_assert_int_lt(nstreams, NSTREAMS);
+	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+		stream_socket_init(&streams[nstreams], fd);
+	else
+		stream_stdio_init(&streams[nstreams], fd);
+	streams[nstreams].flags |= STREAM_NOCLOSE;
+	return (&streams[nstreams++]);
+}
 
 static void
 on_done(struct relay *r, void *arg)
@@ -84,6 +113,7 @@ static void
 setup(void)
 {
 	memset(&rg, 0, sizeof(rg));
+	nstreams = 0;
 	ck_assert_ptr_nonnull(rg.l = loop_new());
 	nbpair(rg.a);
 	nbpair(rg.b);
@@ -117,8 +147,8 @@ conf(size_t bufsize)
 	struct relay_pipe_conf	c;
 
 	memset(&c, 0, sizeof(c));
-	c.src = rg.a[1];
-	c.dst = rg.b[0];
+	c.src = S(rg.a[1]);
+	c.dst = S(rg.b[0]);
 	c.bufsize = bufsize;
 	c.shutdown_dst = 1;
 	return (c);
@@ -306,9 +336,9 @@ START_TEST(test_raw_large)
 	assert_out(in, BIG_LEN);
 	ck_assert_uint_eq(rg.r.pipes[0].nread, BIG_LEN);
 	ck_assert_uint_eq(rg.r.pipes[0].nwritten, BIG_LEN);
-	ck_assert_uint_eq(relay_bytes_from(&rg.r, rg.a[1]), BIG_LEN);
-	ck_assert_uint_eq(relay_bytes_to(&rg.r, rg.b[0]), BIG_LEN);
-	ck_assert_uint_eq(relay_bytes_to(&rg.r, rg.a[1]), 0);
+	ck_assert_uint_eq(relay_bytes_from(&rg.r, S(rg.a[1])), BIG_LEN);
+	ck_assert_uint_eq(relay_bytes_to(&rg.r, S(rg.b[0])), BIG_LEN);
+	ck_assert_uint_eq(relay_bytes_to(&rg.r, S(rg.a[1])), 0);
 	/* The raw buffer is the read size: it never grew with the data. */
 	ck_assert_uint_le(rg.r.pipes[0].outb.cap, 16384);
 	free(in);
@@ -353,7 +383,7 @@ START_TEST(test_raw_discard)
 	struct relay_pipe_conf	c = conf(4096);
 	unsigned char		*in = pattern(100000);
 
-	c.dst = -1;
+	c.dst = NULL;
 	c.transform = relay_upper;
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
 	start();
@@ -363,7 +393,7 @@ START_TEST(test_raw_discard)
 	assert_done_ok();
 	ck_assert_uint_eq(rg.r.pipes[0].nread, 100000);
 	ck_assert_uint_eq(rg.r.pipes[0].nwritten, 0);
-	ck_assert_uint_eq(relay_bytes_from(&rg.r, rg.a[1]), 100000);
+	ck_assert_uint_eq(relay_bytes_from(&rg.r, S(rg.a[1])), 100000);
 	ck_assert_uint_eq(rg.r.pipes[0].outb.len, 0);
 	drain_now();
 	ck_assert_uint_eq(rg.outlen, 0);
@@ -378,7 +408,7 @@ START_TEST(test_raw_echo)
 	static const char	in[] = "ping\npong\n";
 
 	/* One fd as both ends of the pipe: an echo connection. */
-	c.src = c.dst = rg.b[0];
+	c.src = c.dst = S(rg.b[0]);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
 	start();
 	ck_assert_int_eq(write(rg.b[1], in, sizeof(in) - 1),
@@ -389,8 +419,8 @@ START_TEST(test_raw_echo)
 	assert_done_ok();
 	ck_assert(rg.out_eof);
 	assert_out(in, sizeof(in) - 1);
-	ck_assert_uint_eq(relay_bytes_from(&rg.r, rg.b[0]), sizeof(in) - 1);
-	ck_assert_uint_eq(relay_bytes_to(&rg.r, rg.b[0]), sizeof(in) - 1);
+	ck_assert_uint_eq(relay_bytes_from(&rg.r, S(rg.b[0])), sizeof(in) - 1);
+	ck_assert_uint_eq(relay_bytes_to(&rg.r, S(rg.b[0])), sizeof(in) - 1);
 }
 END_TEST
 
@@ -402,8 +432,8 @@ START_TEST(test_raw_two_pipes)
 	char			got[64];
 
 	/* Each of a[1] and b[0] is the src of one pipe, dst of the other. */
-	c1.src = rg.b[0];
-	c1.dst = rg.a[1];
+	c1.src = S(rg.b[0]);
+	c1.dst = S(rg.a[1]);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c0), 0);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c1), 1);
 	start();
@@ -421,8 +451,8 @@ START_TEST(test_raw_two_pipes)
 	    (ssize_t)sizeof(down) - 1);
 	ck_assert_mem_eq(got, down, sizeof(down) - 1);
 	ck_assert_int_eq(read(rg.a[0], got, sizeof(got)), 0);
-	ck_assert_uint_eq(relay_bytes_from(&rg.r, rg.b[0]), sizeof(down) - 1);
-	ck_assert_uint_eq(relay_bytes_to(&rg.r, rg.a[1]), sizeof(down) - 1);
+	ck_assert_uint_eq(relay_bytes_from(&rg.r, S(rg.b[0])), sizeof(down) - 1);
+	ck_assert_uint_eq(relay_bytes_to(&rg.r, S(rg.a[1])), sizeof(down) - 1);
 }
 END_TEST
 
@@ -438,7 +468,7 @@ START_TEST(test_raw_file_src)
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(write(fd, in, 300000), 300000);
 	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	c.src = fd;
+	c.src = S(fd);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
 	start();
 	drain(1);
@@ -567,12 +597,12 @@ START_TEST(test_framed_roundtrip)
 		in[n++] = '\n';
 	}
 	nbpair(m);
-	c1.dst = m[0];
+	c1.dst = S(m[0]);
 	c1.in = &line;
 	c1.out = &l32;
 	memset(&c2, 0, sizeof(c2));
-	c2.src = m[1];
-	c2.dst = rg.b[0];
+	c2.src = S(m[1]);
+	c2.dst = S(rg.b[0]);
 	c2.in = &l32;
 	c2.out = &line;
 	c2.bufsize = 100;
@@ -973,8 +1003,8 @@ START_TEST(test_eof_ends_relay)
 
 	/* Pipe 1 (b -> a) stays open, but pipe 0's end ends the relay. */
 	c0.ends_relay = 1;
-	c1.src = rg.b[0];
-	c1.dst = rg.a[1];
+	c1.src = S(rg.b[0]);
+	c1.dst = S(rg.a[1]);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c0), 0);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c1), 1);
 	start();
@@ -1010,7 +1040,7 @@ START_TEST(test_eof_read_error)
 	/* read() on a directory fails with EISDIR: a read error. */
 	ck_assert_int_ne(dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
 	    -1);
-	c.src = dir;
+	c.src = S(dir);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
 	start();
 	run();
@@ -1036,7 +1066,7 @@ START_TEST(test_eof_start_bad_fd)
 	 */
 	ck_assert_int_ne(bad = dup(rg.a[1]), -1);
 	(void)close(bad);
-	c.src = bad;
+	c.src = S(bad);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
 	errno = 0;
 	if (relay_start(&rg.r) == -1) {
@@ -1060,8 +1090,8 @@ START_TEST(test_eof_add_pipe_full)
 	for (i = 0; i < RELAY_PIPES_MAX; i++)
 		ck_assert_int_eq(relay_add_pipe(&rg.r, &c), i);
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), -1);
-	/* Shared fds are registered once. */
-	ck_assert_int_eq(rg.r.nfds, 2);
+	/* Shared streams are registered once. */
+	ck_assert_int_eq(rg.r.nstreams, 2);
 }
 END_TEST
 

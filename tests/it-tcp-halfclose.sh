@@ -2,8 +2,9 @@
 # Half-close and one-shot servers: the client half-closes on stdin EOF and
 # reads the peer's answer to the end (--no-shutdown and -q instead keep the
 # write side open); the echo server answers after the client's EOF;
-# tcp-server --stdio relays one client both ways and exits 0 when it
-# closes; --once serves one connection; --banner alone sends and closes.
+# tcp-server --stdio relays one client both ways and exits 0 when both
+# directions are done; --once serves one connection; --banner alone sends
+# and closes.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3
@@ -119,8 +120,9 @@ wait_exit "$spid" 10
 sk 10 /dev/null tcp-client -z 127.0.0.1 "$SP"
 [ "$RC" = 3 ] || fail "--stdio still accepts after its one client (-z: $RC)"
 
-# --stdio with stdin still open: the server exits once the client has
-# closed.  stdin is a pipe from a python3 writer that stays until told.
+# --stdio with stdin still open: the client's FIN only ends the
+# client-to-stdout direction; the server exits when stdin ends too.
+# stdin is a pipe from a python3 writer that stays until told.
 cat > "$T/hold.py" <<'PY'
 import os, sys, time
 sys.stdout.write('hello\n')
@@ -150,15 +152,13 @@ if got != b'hello\n':
 s.sendall(b'bye\n')
 s.close()
 PY
-# $spid is the pipeline's last process: the server.
-stdio_gone() {
-	! kill -0 "$spid" 2>/dev/null
-}
-poll_until 10 stdio_gone || fail "--stdio with open stdin still runs after \
-the client closed"
+# The client's data reaches stdout (closed after the client's FIN)
+# while stdin is still open; then stdin ends and the server with it.
+poll_until 10 grep -q bye "$T/stdio.out" ||
+    fail "--stdio did not pass on the client's data before stdin EOF"
 : > "$T/hold.done"
-wait "$spid"
-RC=$?
+# $spid is the pipeline's last process: the server.
+wait_exit "$spid" 10
 [ "$RC" = 0 ] || fail "--stdio (open stdin) exited $RC: $(cat "$T/stdio.err")"
 [ "$(cat "$T/stdio.out")" = bye ] ||
     fail "--stdio (open stdin) printed '$(cat "$T/stdio.out")'"

@@ -1,0 +1,308 @@
+/*
+ * The life of one stream-server connection: started by its handler,
+ * watched by the idle timer, ended by its relay (and, for --exec, by its
+ * program's exit), then logged and freed.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "exitcode.h"
+#include "handler.h"
+#include "log.h"
+#include "loop.h"
+#include "relay.h"
+#include "server.h"
+#include "sock.h"
+#include "spawn.h"
+#include "stream.h"
+
+/*
+ * After an exec program has exited and all its output has gone out
+ * (with a FIN), the peer gets this long to finish sending; its input is
+ * dropped meanwhile, so closing never meets unread data and resets.
+ */
+#define CONN_LINGER_MS	5000
+
+static void	conn_idle_check(struct loop *, struct loop_timer *, void *);
+static void	conn_linger_over(struct loop *, struct loop_timer *, void *);
+static void	conn_pipe_done(struct relay *, int, void *);
+
+/* The exec pipe that carries the program's output to the peer. */
+#define CONN_EXEC_OUTPUT	1
+
+/* Formats the peer: host:port, or uid/pid of a Unix peer. */
+static void
+conn_peer_str(int fd, const struct sockaddr_storage *ss, char *buf,
+    size_t size)
+{
+#ifdef SO_PEERCRED
+	struct ucred	cred;
+	socklen_t	clen = sizeof(cred);
+
+	if (ss->ss_family == AF_UNIX) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+			snprintf(buf, size, "pid=%ld,uid=%ld", (long)cred.pid,
+			    (long)cred.uid);
+		else
+			snprintf(buf, size, "unix");
+		return;
+	}
+#endif
+	sock_addr_str((const struct sockaddr *)ss, sizeof(*ss), buf, size);
+}
+
+static void
+conn_set_sockopts(const struct server_opts *o, int fd)
+{
+	/* Options on a Unix socket fail with EOPNOTSUPP: that is fine. */
+	if (o->keepalive)
+		(void)sock_set_keepalive(fd);
+	if (o->nodelay)
+		(void)sock_set_nodelay(fd);
+}
+
+static void
+conn_link(struct server *s, struct conn *c)
+{
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	s->total++;
+}
+
+static void
+conn_unlink(struct server *s, struct conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+}
+
+void
+conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
+    const char *peer)
+{
+	const struct handler	*h = handler_get(s->o->handler);
+	struct conn		*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_event(LOG_NOTICE, "refused", peer, NULL, "out of memory");
+		(void)close(fd);
+		return;
+	}
+	c->srv = s;
+	c->phase = CONN_STARTING;
+	stream_socket_init(&c->net, fd);
+	c->child.fd = -1;
+	c->peer_sa = *ss;
+	if (peer != NULL)
+		snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	else
+		conn_peer_str(fd, ss, c->peer, sizeof(c->peer));
+	c->started = loop_now(s->loop);
+	loop_timer_init(&c->idle, conn_idle_check, c);
+	loop_timer_init(&c->linger, conn_linger_over, c);
+	relay_init(&c->relay, s->loop, conn_relay_done, c);
+	c->relay.pipe_done_cb = conn_pipe_done;
+	conn_link(s, c);
+	log_event(LOG_VERBOSE, "accepted", c->peer, NULL, NULL);
+	conn_set_sockopts(s->o, fd);
+	if (s->o->idle_ms > 0)
+		(void)loop_timer_set(s->loop, &c->idle, s->o->idle_ms);
+	/* Starting may already end (and free) the connection: last step. */
+	if (h->start(c) == -1)
+		conn_close(c, strerror(errno));
+}
+
+/* Closes the streams; the record may stay for the program's exit. */
+static void
+conn_release_streams(struct conn *c)
+{
+	relay_free(&c->relay);
+	stream_close(&c->net);
+	stream_close(&c->child);
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	struct server	*s = c->srv;
+	struct log_xfer	 x;
+
+	if (why == NULL && c->why[0] != '\0')
+		why = c->why;
+	x.in = relay_bytes_from(&c->relay, &c->net);
+	x.out = relay_bytes_to(&c->relay, &c->net);
+	x.secs = (double)(loop_now(s->loop) - c->started) / 1000.0;
+	log_event(why != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed", c->peer,
+	    &x, why);
+	s->sum.in += x.in;
+	s->sum.out += x.out;
+	loop_timer_cancel(s->loop, &c->idle);
+	loop_timer_cancel(s->loop, &c->linger);
+	/* A program still running loses its connection: tell it so. */
+	if (c->pid > 0)
+		(void)kill(c->pid, SIGTERM);
+	conn_release_streams(c);
+	c->phase = CONN_CLOSED;
+	conn_unlink(s, c);
+	free(c);
+	server_conn_gone(s, NULL);
+}
+
+void
+conn_cut(struct conn *c, const char *why)
+{
+	c->srv->cut++;
+	c->failed = 1;
+	conn_close(c, why);
+}
+
+/* Records the first failure; its exit code counts for --once. */
+static void
+conn_fail(struct conn *c, int code, const char *why)
+{
+	if (c->failed)
+		return;
+	c->failed = 1;
+	c->srv->exit_code = code;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+/* Says why the relay failed, in the words of the pipe that failed. */
+static void
+conn_relay_failed(struct conn *c, struct relay *r)
+{
+	const struct relay_pipe	*p = &r->pipes[r->err_pipe];
+	const char		*err = strerror(r->err);
+	char			 why[128];
+	int			 code = SOCKIT_EXIT_RUNTIME;
+
+	switch (r->status) {
+	case RELAY_ERR_FRAME:
+		snprintf(why, sizeof(why), "frame error: %s",
+		    frame_strerror(r->frame_err));
+		code = SOCKIT_EXIT_PROTOCOL;
+		break;
+	case RELAY_ERR_NOMEM:
+		snprintf(why, sizeof(why), "out of memory");
+		break;
+	case RELAY_ERR_WRITE:
+		if (p->c.src == &c->srv->in)
+			snprintf(why, sizeof(why), "write: %s: %llu byte%s "
+			    "read from stdin not delivered", err,
+			    (unsigned long long)r->undelivered,
+			    r->undelivered == 1 ? "" : "s");
+		else
+			snprintf(why, sizeof(why), "write%s: %s", p->c.dst ==
+			    &c->srv->out ? " stdout" : "", err);
+		break;
+	default:
+		snprintf(why, sizeof(why), "read%s: %s", p->c.src ==
+		    &c->srv->in ? " stdin" : "", err);
+		if (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT)
+			code = SOCKIT_EXIT_TIMEOUT;
+	}
+	conn_fail(c, code, why);
+}
+
+void
+conn_relay_done(struct relay *r, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (r->status != RELAY_DONE)
+		conn_relay_failed(c, r);
+	c->relay_over = 1;
+	if (c->pid <= 0) {
+		conn_close(c, NULL);
+		return;
+	}
+	/*
+	 * The program still runs: the peer is done with, and closing our
+	 * end of the socketpair tells the program so.  The record stays
+	 * until the program exits, to report its status.
+	 */
+	c->phase = CONN_LINGERING;
+	loop_timer_cancel(c->srv->loop, &c->idle);
+	conn_release_streams(c);
+}
+
+/* The program's output has all gone to the peer. */
+static int
+conn_output_done(const struct conn *c)
+{
+	return (c->relay.npipes > CONN_EXEC_OUTPUT &&
+	    c->relay.pipes[CONN_EXEC_OUTPUT].done);
+}
+
+static void
+conn_start_linger(struct conn *c)
+{
+	c->phase = CONN_LINGERING;
+	if (!loop_timer_armed(&c->linger))
+		(void)loop_timer_set(c->srv->loop, &c->linger, CONN_LINGER_MS);
+}
+
+void
+conn_child_ended(struct conn *c, int status)
+{
+	char	what[64];
+
+	c->pid = 0;
+	if (spawn_status_str(status, what, sizeof(what))[0] != '\0' &&
+	    !c->failed)
+		snprintf(c->why, sizeof(c->why), "%s", what);
+	if (c->relay_over) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (conn_output_done(c))
+		conn_start_linger(c);
+}
+
+static void
+conn_pipe_done(struct relay *r, int i, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (i == CONN_EXEC_OUTPUT && c->pid == 0 && c->child.fd >= 0)
+		conn_start_linger(c);
+}
+
+static void
+conn_linger_over(struct loop *l, struct loop_timer *t, void *arg)
+{
+	conn_close(arg, NULL);
+}
+
+static void
+conn_idle_check(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct conn	*c = arg;
+	long long	 quiet = loop_now(l) - c->relay.last_active;
+
+	if (quiet >= c->srv->o->idle_ms) {
+		c->srv->exit_code = SOCKIT_EXIT_TIMEOUT;
+		c->failed = 1;
+		conn_close(c, "idle timeout");
+		return;
+	}
+	(void)loop_timer_set(l, t, c->srv->o->idle_ms - quiet);
+}

@@ -1,0 +1,92 @@
+/*
+ * One accepted connection of the stream server and the server state its
+ * handlers see.  Internal to the service layer: server.c accepts and
+ * drains, conn.c runs a connection's life, handler.c starts what each
+ * handler does with it.
+ */
+#ifndef SOCKIT_CONN_H
+#define SOCKIT_CONN_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "loop.h"
+#include "relay.h"
+#include "sock.h"
+#include "stream.h"
+
+struct server_opts;
+
+/* Where a connection is in its life. */
+enum conn_phase {
+	CONN_STARTING,		/* accepted, handler not started yet */
+	CONN_RELAYING,		/* the handler's relay runs */
+	CONN_LINGERING,		/* relay or program finished; waiting for
+				   the other (exec) or for the peer's EOF */
+	CONN_CLOSED
+};
+
+/* The server as its connections see it. */
+struct server {
+	const struct server_opts *o;
+	struct loop		 *loop;
+	int			 *lfds;
+	int			  nlfds;
+	int			  accepting;	/* listeners registered */
+	int			  draining;
+	int			  cut;		/* connections ended by drain */
+	struct conn		 *conns;
+	long			  nconns;
+	unsigned long long	  total;	/* connections served */
+	struct log_xfer		  sum;
+	int			  exit_code;	/* of the last failed conn */
+	int			  sigfd;
+	struct stream		  in, out;	/* --stdio: stdin, stdout */
+	struct loop_timer	  drain_timer;
+	struct loop_timer	  resume_timer;
+	long long		  started;
+};
+
+struct conn {
+	struct server		*srv;
+	struct conn		*prev, *next;
+	enum conn_phase		 phase;
+	struct stream		 net;
+	struct stream		 child;		/* exec: our socketpair end */
+	pid_t			 pid;		/* exec child until reaped */
+	int			 relay_over;	/* the relay has ended */
+	int			 failed;	/* ended by an error */
+	struct sockaddr_storage	 peer_sa;
+	char			 peer[SOCK_ADDR_LEN];
+	char			 why[128];	/* how it ended, or "" */
+	long long		 started;
+	struct relay		 relay;
+	struct loop_timer	 idle;
+	struct loop_timer	 linger;
+};
+
+/*
+ * Creates the record of an accepted fd and starts the server's handler
+ * on it.  The connection closes itself when it is done (it may be gone
+ * when this returns).
+ */
+void	conn_open(struct server *, int, const struct sockaddr_storage *,
+	    const char *);
+
+/* Logs, closes and frees a connection; why is NULL for a clean end. */
+void	conn_close(struct conn *, const char *);
+
+/* Ends a connection that the drain cuts short (kills its program). */
+void	conn_cut(struct conn *, const char *);
+
+/* The exec child pid ended with status (from SIGCHLD). */
+void	conn_child_ended(struct conn *, int);
+
+/* The relay callback every handler uses. */
+void	conn_relay_done(struct relay *, void *);
+
+/* Called by server.c when a connection is gone. */
+void	server_conn_gone(struct server *, struct conn *);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * The stream server's handlers: each sets up the relay of one accepted
+ * connection.  echo, upper, discard and banner relay the peer back to
+ * itself; stdio relays it to this process's stdin/stdout; exec relays it
+ * to a program over a socketpair, so the program never holds the
+ * network socket.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "handler.h"
+#include "relay.h"
+#include "server.h"
+#include "sock.h"
+#include "spawn.h"
+#include "stream.h"
+
+/* Per-connection buffer: the read size and the backpressure mark. */
+#define HANDLER_BUFSIZE		(64 * 1024)
+/*
+ * Sinks (--discard, and the peer-to-stdout side of --stdio) read 16 KiB
+ * at a time: it stays in the L1 cache, and measured fastest.  A
+ * busy-polling sink reads whole buffers instead: it meets each segment
+ * as it lands, and 64 KiB reads measured steadier there.
+ */
+#define HANDLER_SINK_READ	(16 * 1024)
+
+static int	handler_start_loopback(struct conn *);
+static int	handler_start_stdio(struct conn *);
+static int	handler_start_exec(struct conn *);
+
+static const struct handler handler_table[] = {
+	{ SERVER_ECHO, "echo", 0, handler_start_loopback },
+	{ SERVER_UPPER, "upper", 0, handler_start_loopback },
+	{ SERVER_DISCARD, "discard", 0, handler_start_loopback },
+	{ SERVER_BANNER, "banner", 0, handler_start_loopback },
+	{ SERVER_STDIO, "stdio", HANDLER_ONCE, handler_start_stdio },
+	{ SERVER_EXEC, "exec", HANDLER_RAW_ONLY | HANDLER_CHILD,
+	  handler_start_exec },
+};
+
+const struct handler *
+handler_get(enum server_handler id)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(handler_table) / sizeof(handler_table[0]); i++)
+		if (handler_table[i].id == id)
+			return (&handler_table[i]);
+	return (&handler_table[0]);
+}
+
+/* What a sink reads per call (see HANDLER_SINK_READ). */
+static size_t
+handler_sink_read(const struct server_opts *o)
+{
+	return (o->busy_us > 0 ? 0 : HANDLER_SINK_READ);
+}
+
+static void
+handler_pipe_defaults(struct relay_pipe_conf *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->bufsize = HANDLER_BUFSIZE;
+	pc->shutdown_dst = 1;
+	pc->free_idle = 1;
+}
+
+/* The banner goes out before anything the handler sends (pipe i). */
+static int
+handler_start_relay(struct conn *c, int banner_pipe)
+{
+	const struct server_opts *o = c->srv->o;
+
+	if (o->banner_len > 0 && relay_prepend(&c->relay, banner_pipe,
+	    o->banner, o->banner_len) == -1)
+		return (-1);
+	if (relay_start(&c->relay) == -1)
+		return (-1);
+	c->phase = CONN_RELAYING;
+	return (0);
+}
+
+/* Echo, upper, discard, banner: one pipe from the peer back to it. */
+static int
+handler_start_loopback(struct conn *c)
+{
+	const struct server_opts *o = c->srv->o;
+	struct relay_pipe_conf	  pc;
+
+	handler_pipe_defaults(&pc);
+	pc.src = &c->net;
+	pc.dst = o->handler == SERVER_DISCARD ? NULL : &c->net;
+	pc.in = &o->frames.wire;
+	pc.out = &o->frames.wire;
+	pc.transform = o->handler == SERVER_UPPER ? relay_upper : NULL;
+	pc.readmax = o->handler == SERVER_DISCARD ? handler_sink_read(o) : 0;
+	/*
+	 * Dropping in the kernel saves the copy, but then the reader is so
+	 * quick that it sleeps between segments and the sender pays for
+	 * waking it: measured slower, unless the loop busy-polls.
+	 */
+	pc.kernel_drop = o->handler == SERVER_DISCARD && o->busy_us > 0;
+	relay_add_pipe(&c->relay, &pc);
+	if (handler_start_relay(c, 0) == -1)
+		return (-1);
+	/* --banner alone: send it and close, whatever the peer sends. */
+	if (o->handler == SERVER_BANNER)
+		relay_end_input(&c->relay, 0);
+	return (0);
+}
+
+/*
+ * --stdio: the peer to stdout, stdin to the peer (nc -l).  Each
+ * direction ends on its own: the peer's EOF closes stdout, stdin's EOF
+ * half-closes the peer, and the connection is over when both are.
+ */
+static int
+handler_start_stdio(struct conn *c)
+{
+	const struct server_opts *o = c->srv->o;
+	struct relay_pipe_conf	  pc;
+
+	handler_pipe_defaults(&pc);
+	pc.free_idle = 0;
+	pc.src = &c->net;
+	pc.dst = &c->srv->out;
+	pc.in = &o->frames.wire;
+	pc.out = &o->frames.local;
+	pc.readmax = handler_sink_read(o);
+	relay_add_pipe(&c->relay, &pc);
+	pc.readmax = 0;
+	pc.src = &c->srv->in;
+	pc.dst = &c->net;
+	pc.in = &o->frames.local;
+	pc.out = &o->frames.wire;
+	pc.partial_ok = 1;
+	pc.crlf = o->frames.crlf_raw;
+	relay_add_pipe(&c->relay, &pc);
+	return (handler_start_relay(c, 1));
+}
+
+/*
+ * --exec: the program gets one end of a socketpair as stdin/stdout and
+ * the server relays the other end to the peer, as socat does.  A
+ * program that exits without reading all its input resets its end; the
+ * server then reads and drops the rest of the peer's input, so the peer
+ * gets all of the output and a clean FIN, never a reset.
+ */
+static int
+handler_start_exec(struct conn *c)
+{
+	const struct server_opts *o = c->srv->o;
+	struct relay_pipe_conf	  pc;
+	char			  local[SOCK_ADDR_LEN];
+	int			  sv[2], saved;
+
+	if (sock_socketpair(sv) == -1)
+		return (-1);
+	if (sock_set_nonblock(sv[0], 1) == -1)
+		goto fail;
+	sock_local_str(c->net.fd, local, sizeof(local));
+	if ((c->pid = spawn_child(&o->exec, sv[1], sv[1], c->peer,
+	    local)) == -1)
+		goto fail;
+	(void)close(sv[1]);
+	stream_socket_init(&c->child, sv[0]);
+	c->child.flags |= STREAM_RESET_IS_EOF;
+	handler_pipe_defaults(&pc);
+	pc.src = &c->net;
+	pc.dst = &c->child;
+	pc.dst_gone_drains = 1;
+	relay_add_pipe(&c->relay, &pc);
+	pc.src = &c->child;
+	pc.dst = &c->net;
+	pc.dst_gone_drains = 0;
+	relay_add_pipe(&c->relay, &pc);
+	return (handler_start_relay(c, 1));
+fail:
+	saved = errno;
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+	c->pid = 0;
+	errno = saved;
+	return (-1);
+}

@@ -1,0 +1,241 @@
+/*
+ * The plain transports: sockets and stdio fds.  The only place besides
+ * other stream implementations where sockit reads or writes a
+ * connection's fd.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "stream.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL	0	/* SIGPIPE is ignored in main() anyway */
+#endif
+
+static ssize_t
+stream_sock_read(struct stream *s, void *p, size_t n)
+{
+	ssize_t	r;
+
+	do {
+		r = recv(s->fd, p, n, 0);
+	} while (r == -1 && errno == EINTR);
+	/*
+	 * A program that exits without reading all its input resets its
+	 * end of an exec socketpair: for the server that is its EOF.
+	 */
+	if (r == -1 && errno == ECONNRESET && (s->flags & STREAM_RESET_IS_EOF))
+		return (0);
+	return (r);
+}
+
+static ssize_t
+stream_sock_write(struct stream *s, const void *p, size_t n)
+{
+	ssize_t	r;
+
+	do {
+		r = send(s->fd, p, n, MSG_NOSIGNAL);
+	} while (r == -1 && errno == EINTR);
+	return (r);
+}
+
+static int
+stream_sock_shutdown(struct stream *s)
+{
+	/* A peer that is gone already needs no FIN: not an error. */
+	if (shutdown(s->fd, SHUT_WR) == -1 && errno != ENOTCONN)
+		return (-1);
+	return (0);
+}
+
+static ssize_t
+stream_sock_drop(struct stream *s, void *p, size_t n)
+{
+	ssize_t	r;
+
+	do {
+		r = recv(s->fd, p, n, MSG_TRUNC);
+	} while (r == -1 && errno == EINTR);
+	return (r);
+}
+
+static const struct stream_ops stream_sock_ops = {
+	.name = "socket",
+	.read = stream_sock_read,
+	.write = stream_sock_write,
+	.shutdown = stream_sock_shutdown,
+	.pending = NULL,
+	.drop = stream_sock_drop,
+	.free = NULL
+};
+
+static ssize_t
+stream_stdio_read(struct stream *s, void *p, size_t n)
+{
+	ssize_t	r;
+
+	do {
+		r = read(s->fd, p, n);
+	} while (r == -1 && errno == EINTR);
+	return (r);
+}
+
+static ssize_t
+stream_stdio_write(struct stream *s, const void *p, size_t n)
+{
+	ssize_t	r;
+
+	do {
+		r = write(s->fd, p, n);
+	} while (r == -1 && errno == EINTR);
+	return (r);
+}
+
+/*
+ * Points the fd at /dev/null: the file description behind it (a pipe's
+ * write end) is released, so its reader sees EOF, and the number stays
+ * taken, so no later socket becomes "stdout".
+ */
+static int
+stream_stdio_shutdown(struct stream *s)
+{
+	int	null, saved;
+
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return (-1);
+	if (dup2(null, s->fd) == -1) {
+		saved = errno;
+		(void)close(null);
+		errno = saved;
+		return (-1);
+	}
+	return (close(null));
+}
+
+static const struct stream_ops stream_stdio_ops = {
+	.name = "stdio",
+	.read = stream_stdio_read,
+	.write = stream_stdio_write,
+	.shutdown = stream_stdio_shutdown,
+	.pending = NULL,
+	.drop = NULL,
+	.free = NULL
+};
+
+static void
+stream_init(struct stream *s, const struct stream_ops *ops, int fd, int flags)
+{
+	s->ops = ops;
+	s->fd = fd;
+	s->flags = flags;
+	s->rwant = LOOP_READABLE;
+	s->wwant = LOOP_WRITABLE;
+	s->impl = NULL;
+}
+
+void
+stream_socket_init(struct stream *s, int fd)
+{
+	stream_init(s, &stream_sock_ops, fd, STREAM_SOCKET);
+}
+
+void
+stream_stdio_init(struct stream *s, int fd)
+{
+	stream_init(s, &stream_stdio_ops, fd, STREAM_NOCLOSE);
+}
+
+ssize_t
+stream_read(struct stream *s, void *p, size_t n)
+{
+	return (s->ops->read(s, p, n));
+}
+
+ssize_t
+stream_write(struct stream *s, const void *p, size_t n)
+{
+	return (s->ops->write(s, p, n));
+}
+
+int
+stream_shutdown(struct stream *s)
+{
+	if (s->flags & STREAM_SHUT)
+		return (0);
+	if (s->ops->shutdown(s) == -1)
+		return (-1);
+	s->flags |= STREAM_SHUT;
+	return (0);
+}
+
+ssize_t
+stream_drop(struct stream *s, void *p, size_t n)
+{
+	if (s->ops->drop != NULL)
+		return (s->ops->drop(s, p, n));
+	return (s->ops->read(s, p, n));
+}
+
+size_t
+stream_pending(const struct stream *s)
+{
+	return (s->ops->pending != NULL ? s->ops->pending(s) : 0);
+}
+
+int
+stream_wants(const struct stream *s, int write)
+{
+	return (write ? s->wwant : s->rwant);
+}
+
+ssize_t
+stream_write_all(struct stream *s, const void *p, size_t n)
+{
+	const unsigned char	*b = p;
+	struct pollfd		 pfd;
+	size_t			 done = 0;
+	ssize_t			 w;
+
+	while (done < n) {
+		if ((w = stream_write(s, b + done, n - done)) >= 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return (-1);
+		pfd.fd = s->fd;
+		pfd.events = (s->wwant & LOOP_READABLE ? POLLIN : 0) |
+		    (s->wwant & LOOP_WRITABLE ? POLLOUT : 0);
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			return (-1);
+	}
+	return ((ssize_t)n);
+}
+
+void
+stream_close(struct stream *s)
+{
+	if (s->ops == NULL)
+		return;
+	if (s->ops->free != NULL)
+		s->ops->free(s);
+	if (!(s->flags & STREAM_NOCLOSE) && s->fd >= 0)
+		(void)close(s->fd);
+	s->fd = -1;
+	s->ops = NULL;
+}
+
+int
+stream_peer_gone(int err)
+{
+	return (err == EPIPE || err == ECONNRESET || err == ENOTCONN);
+}
