@@ -317,16 +317,32 @@ client_add_pipes(struct client_session *cs, int with_stdin)
 	cs->stdin_pipe = relay_add_pipe(&cs->relay, &pc);
 }
 
-/* The peer went away before it took everything read from stdin. */
+/*
+ * The peer went away (what failed: "read from peer", "write to peer")
+ * before stdin was all sent: say how much it got, and how much was read
+ * but lost on the way.
+ */
 static int
-client_undelivered(struct client_session *cs)
+client_undelivered(struct client_session *cs, const char *what)
 {
 	struct relay	*r = &cs->relay;
+	uint64_t	 n;
 
-	log_error("write to peer: %s: %llu byte%s read from stdin not "
-	    "delivered", strerror(r->err), (unsigned long long)r->undelivered,
-	    r->undelivered == 1 ? "" : "s");
+	n = r->status == RELAY_ERR_WRITE && r->err_pipe == cs->stdin_pipe ?
+	    r->undelivered : relay_undelivered(r, cs->stdin_pipe);
+	log_error("%s: %s: stdin not sent in full: %llu bytes delivered, "
+	    "%llu read but not delivered", what, strerror(r->err),
+	    (unsigned long long)relay_delivered(r, cs->stdin_pipe),
+	    (unsigned long long)n);
 	return (SOCKIT_EXIT_RUNTIME);
+}
+
+/* Whether stdin still had data on its way when the relay failed. */
+static int
+client_stdin_unfinished(const struct client_session *cs)
+{
+	return (cs->stdin_pipe >= 0 && cs->relay.pipes[cs->stdin_pipe].c.src ==
+	    &cs->in && !cs->relay.pipes[cs->stdin_pipe].done);
 }
 
 /* Maps how the relay ended to a message and an exit code. */
@@ -348,13 +364,15 @@ client_relay_result(struct client_session *cs)
 		log_error("out of memory");
 		return (SOCKIT_EXIT_RUNTIME);
 	case RELAY_ERR_READ:
+		if (from_peer && client_stdin_unfinished(cs))
+			return (client_undelivered(cs, "read from peer"));
 		errno = r->err;
 		log_syserr("read %s", from_peer ? "from peer" : "stdin");
 		return (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT ?
 		    SOCKIT_EXIT_TIMEOUT : SOCKIT_EXIT_RUNTIME);
 	case RELAY_ERR_WRITE:
 		if (!from_peer)
-			return (client_undelivered(cs));
+			return (client_undelivered(cs, "write to peer"));
 		errno = r->err;
 		log_syserr("write stdout");
 		return (SOCKIT_EXIT_RUNTIME);

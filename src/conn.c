@@ -185,6 +185,31 @@ conn_fail(struct conn *c, int code, const char *why)
 	snprintf(c->why, sizeof(c->why), "%s", why);
 }
 
+/*
+ * --stdio: a connection that fails before stdin was all sent says how
+ * much of it the peer got, and how much was read but lost on the way.
+ */
+static void
+conn_add_undelivered(struct conn *c, struct relay *r, char *why, size_t len)
+{
+	struct relay_pipe	*p;
+	uint64_t		 n;
+	size_t			 used = strlen(why);
+	int			 i;
+
+	for (i = 0; i < r->npipes; i++) {
+		p = &r->pipes[i];
+		if (p->c.src != &c->srv->in || p->done)
+			continue;
+		n = r->status == RELAY_ERR_WRITE && r->err_pipe == i ?
+		    r->undelivered : relay_undelivered(r, i);
+		snprintf(why + used, len - used, ": stdin not sent in full: "
+		    "%llu bytes delivered, %llu read but not delivered",
+		    (unsigned long long)relay_delivered(r, i),
+		    (unsigned long long)n);
+	}
+}
+
 /* Says why the relay failed, in the words of the pipe that failed. */
 static void
 conn_relay_failed(struct conn *c, struct relay *r)
@@ -204,12 +229,10 @@ conn_relay_failed(struct conn *c, struct relay *r)
 		snprintf(why, sizeof(why), "out of memory");
 		break;
 	case RELAY_ERR_WRITE:
-		if (p->c.src == &c->srv->in)
-			snprintf(why, sizeof(why), "write: %s: %llu byte%s "
-			    "read from stdin not delivered", err,
-			    (unsigned long long)r->undelivered,
-			    r->undelivered == 1 ? "" : "s");
-		else
+		if (p->c.src == &c->srv->in) {
+			snprintf(why, sizeof(why), "write: %s", err);
+			conn_add_undelivered(c, r, why, sizeof(why));
+		} else
 			snprintf(why, sizeof(why), "write%s: %s", p->c.dst ==
 			    &c->srv->out ? " stdout" : "", err);
 		break;
@@ -218,6 +241,7 @@ conn_relay_failed(struct conn *c, struct relay *r)
 		    &c->srv->in ? " stdin" : "", err);
 		if (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT)
 			code = SOCKIT_EXIT_TIMEOUT;
+		conn_add_undelivered(c, r, why, sizeof(why));
 	}
 	conn_fail(c, code, why);
 }

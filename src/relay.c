@@ -325,7 +325,7 @@ pipe_dst_failed(struct relay *r, struct relay_pipe *p, int err)
 		return;
 	}
 	if (r->status == RELAY_RUNNING)
-		r->undelivered = pipe_backlog(p);
+		r->undelivered = relay_undelivered(r, (int)(p - r->pipes));
 	relay_fail(r, p, RELAY_ERR_WRITE, err);
 }
 
@@ -603,6 +603,31 @@ relay_start(struct relay *r)
 		return (-1);
 	}
 	return (0);
+}
+
+uint64_t
+relay_undelivered(const struct relay *r, int i)
+{
+	const struct relay_pipe	*p = &r->pipes[i];
+	long long		 acked;
+	uint64_t		 n = pipe_backlog(p);
+
+	if (p->c.dst != NULL && (acked = stream_acked(p->c.dst)) >= 0 &&
+	    (uint64_t)acked <= p->nwritten)
+		n += p->nwritten - (uint64_t)acked;
+	return (n);
+}
+
+uint64_t
+relay_delivered(const struct relay *r, int i)
+{
+	const struct relay_pipe	*p = &r->pipes[i];
+	long long		 acked;
+
+	if (p->c.dst != NULL && (acked = stream_acked(p->c.dst)) >= 0 &&
+	    (uint64_t)acked <= p->nwritten)
+		return ((uint64_t)acked);
+	return (p->nwritten);
 }
 
 int

@@ -133,6 +133,17 @@ void	relay_free(struct relay *);
 uint64_t relay_bytes_from(const struct relay *, const struct stream *);
 uint64_t relay_bytes_to(const struct relay *, const struct stream *);
 
+/*
+ * Bytes pipe i read from src that never reached dst's peer: what waits
+ * in the pipe, plus what dst took but its peer did not acknowledge (TCP
+ * tells; elsewhere that part counts as delivered).  For a pipe that
+ * failed or was cut short.
+ */
+uint64_t relay_undelivered(const struct relay *, int);
+
+/* Bytes of pipe i that reached dst's peer (acknowledged, where known). */
+uint64_t relay_delivered(const struct relay *, int);
+
 /* Queues bytes for dst of pipe i ahead of anything the pipe reads. */
 int	relay_prepend(struct relay *, int, const void *, size_t);
 

@@ -7,11 +7,18 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
+#include <string.h>
 #include <unistd.h>
+
+#ifdef HAVE_STRUCT_TCP_INFO_TCPI_BYTES_ACKED
+#include <linux/tcp.h>
+#endif
 
 #include "loop.h"
 #include "stream.h"
@@ -68,6 +75,23 @@ stream_sock_drop(struct stream *s, void *p, size_t n)
 	return (r);
 }
 
+/* TCP knows what the peer acknowledged, even after a reset. */
+static long long
+stream_sock_acked(const struct stream *s)
+{
+#ifdef HAVE_STRUCT_TCP_INFO_TCPI_BYTES_ACKED
+	struct tcp_info	ti;
+	socklen_t	len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    len >= offsetof(struct tcp_info, tcpi_bytes_acked) +
+	    sizeof(ti.tcpi_bytes_acked))
+		return ((long long)ti.tcpi_bytes_acked);
+#endif
+	return (-1);
+}
+
 static const struct stream_ops stream_sock_ops = {
 	.name = "socket",
 	.read = stream_sock_read,
@@ -75,6 +99,7 @@ static const struct stream_ops stream_sock_ops = {
 	.shutdown = stream_sock_shutdown,
 	.pending = NULL,
 	.drop = stream_sock_drop,
+	.acked = stream_sock_acked,
 	.free = NULL
 };
 
@@ -128,6 +153,7 @@ static const struct stream_ops stream_stdio_ops = {
 	.shutdown = stream_stdio_shutdown,
 	.pending = NULL,
 	.drop = NULL,
+	.acked = NULL,
 	.free = NULL
 };
 
@@ -189,6 +215,12 @@ size_t
 stream_pending(const struct stream *s)
 {
 	return (s->ops->pending != NULL ? s->ops->pending(s) : 0);
+}
+
+long long
+stream_acked(const struct stream *s)
+{
+	return (s->ops->acked != NULL ? s->ops->acked(s) : -1);
 }
 
 int

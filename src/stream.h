@@ -40,6 +40,11 @@ struct stream_ops {
 	 * (TCP honours MSG_TRUNC).  NULL: the caller reads and drops.
 	 */
 	ssize_t		(*drop)(struct stream *, void *, size_t);
+	/*
+	 * Bytes of what was written that the peer has acknowledged, or -1
+	 * when the transport cannot tell (may be NULL).
+	 */
+	long long	(*acked)(const struct stream *);
 	/* Releases what the transport holds; the fd is closed after it. */
 	void		(*free)(struct stream *);
 };
@@ -83,6 +88,7 @@ ssize_t	stream_write(struct stream *, const void *, size_t);
 int	stream_shutdown(struct stream *);
 ssize_t	stream_drop(struct stream *, void *, size_t);
 size_t	stream_pending(const struct stream *);
+long long stream_acked(const struct stream *);
 
 /*
  * The loop mask (LOOP_READABLE/LOOP_WRITABLE) that a read (write == 0)

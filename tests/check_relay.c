@@ -23,6 +23,7 @@
 #include <check.h>
 
 #include "buf.h"
+#include "fake_stream.h"
 #include "frame.h"
 #include "loop.h"
 #include "relay.h"
@@ -46,6 +47,8 @@ struct rig {
 	size_t		 chunk;		/* most bytes per write (0: all) */
 	int		 in_close;	/* shut a[0] down when all is fed */
 	int		 feeding;
+
+	int		 ack_fd;	/* > 0: a byte here per drained read */
 
 	unsigned char	*out;		/* what the drainer got */
 	size_t		 outlen, outcap;
@@ -201,6 +204,8 @@ on_drain(struct loop *l, int fd, int mask, void *arg)
 		return;
 	}
 	g->outlen += (size_t)n;
+	if (g->ack_fd > 0)
+		ck_assert_int_eq(write(g->ack_fd, "a", 1), 1);
 }
 
 /* Feeds in[0..len) into a[0], then shuts a[0] down if in_close. */
@@ -1095,6 +1100,212 @@ START_TEST(test_eof_add_pipe_full)
 }
 END_TEST
 
+/*
+ * The relay over streams that are not plain sockets: fakes that say
+ * "would block" at every other call, demand the opposite readiness, or
+ * hold data that only stream_pending() reveals.  Each must come through
+ * byte-exact, without stalling (run() fails after 5 s of nothing) and
+ * within a bounded number of loop rounds.
+ */
+
+/* Runs like run() and returns how many loop rounds it took. */
+static long
+run_rounds(void)
+{
+	long	i;
+	int	n;
+
+	for (i = 0; i < MAX_ITER; i++) {
+		if (rg.ndone > 0 && !rg.draining)
+			break;
+		ck_assert_int_ne(n = loop_process(rg.l, 5000), -1);
+		ck_assert_msg(n > 0, "loop stalled after %ld rounds", i);
+	}
+	ck_assert_int_lt(i, MAX_ITER);
+	ck_assert_int_eq(rg.ndone, 1);
+	return (i);
+}
+
+START_TEST(test_stream_would_block)
+{
+	static struct fake_stream src, dst;
+	struct relay_pipe_conf	c = conf(4096);
+	unsigned char		*in = pattern(BP_LEN);
+	long			rounds;
+
+	fake_stream_init(&src, rg.a[1], -1, FAKE_FLIP, 1000);
+	fake_stream_init(&dst, rg.b[0], -1, FAKE_FLIP, 700);
+	c.src = &src.s;
+	c.dst = &dst.s;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed(in, BP_LEN, 1);
+	drain(1);
+	rounds = run_rounds();
+	ck_assert_msg(rg.r.status == RELAY_DONE, "status %d err %d",
+	    rg.r.status, rg.r.err);
+	assert_out(in, BP_LEN);
+	ck_assert_uint_gt(src.eagain, 0);
+	ck_assert_uint_gt(dst.eagain, 1);	/* the shutdown's too */
+	/* A spin would take far more rounds than calls that moved data. */
+	ck_assert_int_lt(rounds, 4 * (long)(src.calls + dst.calls) + 100);
+	free(in);
+}
+END_TEST
+
+START_TEST(test_stream_inverted_wants)
+{
+	static struct fake_stream src, dst;
+	struct relay_pipe_conf	c = conf(4096);
+	unsigned char		*in = pattern(300000);
+	int			rcar[2], wcar[2];
+
+	/*
+	 * The reader's carrier is a pipe's write end, only ever writable;
+	 * the writer's is a pipe's read end, readable when the drainer has
+	 * acknowledged a read.  Waiting for the usual readiness stalls.
+	 */
+	ck_assert_int_eq(pipe2(rcar, O_NONBLOCK | O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(wcar, O_NONBLOCK | O_CLOEXEC), 0);
+	fake_stream_init(&src, rg.a[1], rcar[1], FAKE_INVERT, 3000);
+	fake_stream_init(&dst, rg.b[0], wcar[0], FAKE_INVERT, 0);
+	rg.ack_fd = wcar[1];
+	ck_assert_int_eq(write(wcar[1], "a", 1), 1);
+	c.src = &src.s;
+	c.dst = &dst.s;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	ck_assert_int_eq(loop_get_mask(rg.l, rcar[1]), LOOP_WRITABLE);
+	feed(in, 300000, 1);
+	drain(1);
+	(void)run_rounds();
+	ck_assert_msg(rg.r.status == RELAY_DONE, "status %d err %d",
+	    rg.r.status, rg.r.err);
+	assert_out(in, 300000);
+	ck_assert_uint_gt(dst.eagain, 0);
+	ck_assert_int_eq(loop_get_mask(rg.l, rcar[1]), 0);
+	ck_assert_int_eq(loop_get_mask(rg.l, wcar[0]), 0);
+	(void)close(rcar[0]);
+	(void)close(rcar[1]);
+	(void)close(wcar[0]);
+	(void)close(wcar[1]);
+	free(in);
+}
+END_TEST
+
+START_TEST(test_stream_pending)
+{
+	static struct fake_stream src;
+	struct relay_pipe_conf	c = conf(4096);
+	unsigned char		*in = pattern(60000);
+	long			i;
+
+	/*
+	 * All of the input fits one read of the fake, which then hands out
+	 * 7 bytes per call: after the first read the fd is no longer
+	 * readable, and only stream_pending() says the rest is there.  The
+	 * feeder does not close yet, so no EOF wakes the relay either.
+	 */
+	fake_stream_init(&src, rg.a[1], -1, FAKE_HOLD, 7);
+	c.src = &src.s;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed(in, 60000, 0);
+	drain(1);
+	for (i = 0; i < MAX_ITER && rg.outlen < 60000; i++)
+		ck_assert_msg(loop_process(rg.l, 5000) > 0, "stalled with "
+		    "%zu bytes pending, %zu delivered", src.hold_len,
+		    rg.outlen);
+	ck_assert_int_lt(i, 2 * (long)src.calls + 100);
+	ck_assert_int_eq(shutdown(rg.a[0], SHUT_WR), 0);
+	(void)run_rounds();
+	assert_done_ok();
+	assert_out(in, 60000);
+	ck_assert_uint_eq(src.hold_len, 0);
+	free(in);
+}
+END_TEST
+
+START_TEST(test_stream_pending_backpressure)
+{
+	static struct fake_stream src;
+	struct relay_pipe_conf	c = conf(1024);
+	unsigned char		*in = pattern(100000);
+	long			i;
+	int			v = SMALL_SNDBUF;
+
+	/*
+	 * Pending input while the output is full must not keep the loop
+	 * awake: with the drainer off, the relay stops and the loop sleeps.
+	 */
+	ck_assert_int_eq(setsockopt(rg.b[0], SOL_SOCKET, SO_SNDBUF, &v,
+	    sizeof(v)), 0);
+	fake_stream_init(&src, rg.a[1], -1, FAKE_HOLD, 0);
+	c.src = &src.s;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed(in, 100000, 1);
+	for (i = 0; i < 1000 && loop_process(rg.l, 100) > 0; i++)
+		;
+	ck_assert_int_lt(i, 1000);
+	ck_assert_uint_gt(src.hold_len, 0);
+	drain(1);
+	(void)run_rounds();
+	assert_done_ok();
+	assert_out(in, 100000);
+	free(in);
+}
+END_TEST
+
+/* --crlf on raw bytes (nc -C): LF becomes CRLF, CRLF stays CRLF. */
+
+START_TEST(test_crlf_raw)
+{
+	static const char	in[] = "a\r\nb\nc\r\r\n\n\rd";
+	static const char	want[] = "a\r\nb\r\nc\r\r\n\r\n\rd";
+	struct relay_pipe_conf	c = conf(4096);
+
+	c.crlf = 1;
+	/* One byte per read: a CR and its LF arrive in different reads. */
+	c.readmax = 1;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed(in, sizeof(in) - 1, 1);
+	drain(1);
+	run();
+	assert_done_ok();
+	assert_out(want, sizeof(want) - 1);
+}
+END_TEST
+
+START_TEST(test_crlf_binary)
+{
+	struct relay_pipe_conf	c = conf(4096);
+	unsigned char		*in = pattern(300000), *want;
+	size_t			i, n = 0;
+	int			cr = 0;
+
+	ck_assert_ptr_nonnull(want = malloc(600000));
+	for (i = 0; i < 300000; i++) {
+		if (in[i] == '\n' && !cr)
+			want[n++] = '\r';
+		want[n++] = in[i];
+		cr = in[i] == '\r';
+	}
+	c.crlf = 1;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed(in, 300000, 1);
+	drain(1);
+	run();
+	assert_done_ok();
+	/* Nothing lost at the end of a last line without a newline. */
+	assert_out(want, n);
+	free(in);
+	free(want);
+}
+END_TEST
+
 /* The buffer under the relay. */
 
 START_TEST(test_buf_append_consume)
@@ -1230,6 +1441,22 @@ relay_suite(void)
 	tcase_add_test(tc, test_eof_read_error);
 	tcase_add_test(tc, test_eof_start_bad_fd);
 	tcase_add_test(tc, test_eof_add_pipe_full);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_stream_would_block);
+	tcase_add_test(tc, test_stream_inverted_wants);
+	tcase_add_test(tc, test_stream_pending);
+	tcase_add_test(tc, test_stream_pending_backpressure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crlf");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_crlf_raw);
+	tcase_add_test(tc, test_crlf_binary);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("buf");

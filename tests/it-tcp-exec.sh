@@ -134,4 +134,45 @@ poll_until 5 no_zombies || fail "zombie children of the server: $(children Z)"
 poll_until 5 no_children || fail "children left after the clients finished:\
  $(children)"
 kill -0 "$cat_PID" 2>/dev/null || fail "server died: $(cat "$T/cat.err")"
+
+# 5. A program that exits without reading all its input: the program
+#    talks to the server through a socketpair, so the client still gets
+#    all of its output and a clean FIN, never a reset (exit 0).
+start_server rd tcp-server 0 --sh-exec 'read x; echo "$x"'
+printf 'one\ntwo\n' > "$T/two"
+sk 10 "$T/two" tcp-client 127.0.0.1 "$rd_PORT"
+[ "$RC" = 0 ] || fail "read-one-line program: client exited $RC: $(cat "$T/err")"
+[ "$(cat "$T/out")" = one ] || fail "read-one-line program sent '$(cat "$T/out")'"
+[ -s "$T/err" ] && fail "read-one-line program: client said: $(cat "$T/err")"
+
+# 1 MiB of input it never reads, 1 MB of output: all output arrives.
+start_server big tcp-server 0 --sh-exec 'head -c 1000000 /dev/zero'
+sk 20 "$T/data" tcp-client 127.0.0.1 "$big_PORT"
+[ "$RC" = 0 ] || fail "1 MiB unread: client exited $RC: $(cat "$T/err")"
+[ "$(wc -c < "$T/out")" = 1000000 ] ||
+    fail "1 MiB unread: client got $(wc -c < "$T/out") of 1000000 bytes"
+
+# The same from a python3 client that keeps sending after the program
+# exited and only then half-closes: it still reads every byte and EOF.
+python3 - "$rd_PORT" <<'PY' || fail "late sender"
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+s.settimeout(10)
+s.sendall(b'first\n')
+got = b''
+while not got.endswith(b'\n'):
+    b = s.recv(1024)
+    if not b:
+        break
+    got += b
+s.sendall(b'x' * (1 << 20))         # nobody reads this
+s.shutdown(socket.SHUT_WR)
+while True:
+    b = s.recv(1024)                # a reset would raise here
+    if not b:
+        break
+    got += b
+if got != b'first\n':
+    sys.exit('late sender got %r' % got)
+PY
 exit 0

@@ -172,6 +172,37 @@ sk 10 "$T/once" tcp-client 127.0.0.1 "$once_PORT"
 wait_exit "$once_PID" 10
 [ "$RC" = 0 ] || fail "--once exited $RC: $(cat "$T/once.err")"
 
+# 6. The peer's FIN closes the client's stdout at once, while the
+#    client's stdin is still open: a reader down the pipe sees EOF first
+#    (it then lets the stdin writer go).  Without that, the writer gives
+#    up after 10 s and the reader reports it.
+cat > "$T/holdin.py" <<'PY'
+import os, sys, time
+t = time.monotonic() + 10
+while not os.path.exists(sys.argv[1]):
+    if time.monotonic() > t:
+        open(sys.argv[1] + '.late', 'w').close()
+        break
+    time.sleep(0.02)
+PY
+cat > "$T/reader.py" <<'PY'
+import os, sys
+data = sys.stdin.buffer.read()
+if not os.path.exists(sys.argv[1] + '.late'):
+    open(sys.argv[1], 'w').close()
+    print('eof first: %r' % data)
+else:
+    print('eof only after stdin ended: %r' % data)
+PY
+start_server fin tcp-server 0 --banner 'hi\n'
+rm -f "$T/fin.done" "$T/fin.done.late"
+python3 "$T/holdin.py" "$T/fin.done" |
+    "$SOCKIT" tcp-client 127.0.0.1 "$fin_PORT" 2> "$T/fin.cerr" |
+    python3 "$T/reader.py" "$T/fin.done" > "$T/fin.out"
+[ "$(cat "$T/fin.out")" = "eof first: b'hi\\n'" ] ||
+    fail "stdout not closed at the peer's FIN: $(cat "$T/fin.out") \
+$(cat "$T/fin.cerr")"
+
 # 5. --banner alone: each client gets the banner then EOF, without having
 #    sent anything; the server keeps serving.
 start_server ban tcp-server 0 --banner 'x\n'
