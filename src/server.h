@@ -103,7 +103,8 @@ enum {
 	{ "backlog", 0, ARGS_REQUIRED, SERVER_OPT_BACKLOG, "N", \
 	  "listen backlog (default: the system maximum)" }, \
 	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC", \
-	  "on SIGINT/SIGTERM finish connections for SEC (default 5); a second signal stops at once" }
+	  "on SIGINT/SIGTERM finish connections for SEC (default 5); " \
+	  "a second signal stops at once" }
 
 /* Options that need an IP peer address. */
 #define SERVER_INET_OPTIONS \
