@@ -31,6 +31,8 @@
 #include "stream.h"
 #include "xmalloc.h"
 
+/* Connections accepted per wakeup at most (see server_accept_ready). */
+#define SERVER_ACCEPT_MAX	65536
 /* How long accepting pauses when the process is out of fds. */
 #define SERVER_EMFILE_PAUSE_MS	100
 
@@ -406,8 +408,14 @@ server_accept_ready(struct loop *l, int lfd, int mask, void *arg)
 	struct server	*s = arg;
 	int		 i;
 
-	/* A bounded batch per wakeup keeps existing connections served. */
-	for (i = 0; i < 256 && s->accepting; i++) {
+	/*
+	 * Accept until the queue is empty, as a minimal epoll server does:
+	 * with a burst of thousands of clients, a queue left half full
+	 * overflows and the kernel drops SYNs, which cost the client a
+	 * one-second retransmission.  The cap only bounds one wakeup when
+	 * clients keep arriving faster than they can be accepted.
+	 */
+	for (i = 0; i < SERVER_ACCEPT_MAX && s->accepting; i++) {
 		if (server_accept_one(s, lfd) == -1)
 			break;
 		if (s->o->once) {

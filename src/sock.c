@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +277,72 @@ sock_connect_inet(const char *host, const char *port, int family,
 	if (fd == -1)
 		errno = saved;
 	return (fd);
+}
+
+int
+sock_resolve_target(const struct sock_target *t, struct sock_addr **addrs,
+    size_t *n, char *err)
+{
+	struct addrinfo	*res, *ai;
+	size_t		 i = 0;
+
+	*n = 0;
+	if (t->host == NULL) {
+		if ((*addrs = calloc(1, sizeof(**addrs))) == NULL)
+			return (-1);
+		(*addrs)->len = sock_unix_sockaddr(t->path, &(*addrs)->ss);
+		(*addrs)->socktype = t->socktype;
+		*n = 1;
+		return (0);
+	}
+	if (sock_resolve(t->host, t->port, t->family, t->socktype,
+	    AI_NUMERICSERV, &res, err) == -1)
+		return (-1);
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		i++;
+	if ((*addrs = calloc(i, sizeof(**addrs))) == NULL) {
+		freeaddrinfo(res);
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof((*addrs)[*n].ss))
+			continue;
+		memcpy(&(*addrs)[*n].ss, ai->ai_addr, ai->ai_addrlen);
+		(*addrs)[*n].len = ai->ai_addrlen;
+		(*addrs)[*n].socktype = ai->ai_socktype;
+		(*n)++;
+	}
+	freeaddrinfo(res);
+	return (0);
+}
+
+int
+sock_connect_start(const struct sock_addr *a)
+{
+	int	fd;
+
+	if ((fd = sock_socket(a->ss.ss_family, a->socktype, 1)) == -1)
+		return (-1);
+	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0 ||
+	    errno == EINPROGRESS || errno == EINTR)
+		return (fd);
+	return (sock_close_keep_errno(fd));
+}
+
+int
+sock_connect_finish(int fd)
+{
+	socklen_t	len;
+	int		soerr;
+
+	len = sizeof(soerr);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		return (-1);
+	if (soerr != 0) {
+		errno = soerr;
+		return (-1);
+	}
+	return (0);
 }
 
 int

@@ -40,6 +40,45 @@ int	sock_set_nodelay(int);
 int	sock_listen_inet(const char *, const char *, int,
 	    const struct sock_listen_opts *, char *);
 
+/* One address to connect to, resolved. */
+struct sock_addr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			socktype;
+};
+
+/* Where to connect: host and port (inet), or a Unix path. */
+struct sock_target {
+	const char		*host;		/* NULL for a Unix path */
+	const char		*port;
+	int			 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	int			 socktype;
+	const struct addr_unix	*path;		/* when host is NULL */
+};
+
+/*
+ * Resolves a target into *addrs (*n entries, free() them), in the order
+ * to try.  For host:port every getaddrinfo result; a Unix path is one
+ * address.  Returns 0, or -1 with errno EHOSTUNREACH and the resolver's
+ * own message ("host: Name or service not known") in err.
+ */
+int	sock_resolve_target(const struct sock_target *, struct sock_addr **,
+	    size_t *, char *);
+
+/*
+ * Starts a non-blocking connect to a: returns a non-blocking,
+ * close-on-exec fd whose connect has finished or is in progress (wait
+ * for it to be writable, then call sock_connect_finish), or -1 with
+ * errno (EAGAIN: a Unix listener's queue is full, try again later).
+ */
+int	sock_connect_start(const struct sock_addr *);
+
+/*
+ * Finishes a connect started by sock_connect_start once the fd is
+ * writable: 0, or -1 with errno the reason it failed (SO_ERROR).
+ */
+int	sock_connect_finish(int);
+
 /*
  * Connects to host:port, trying every getaddrinfo result in order, each
  * within timeout_ms (<= 0: no timeout).  Returns a blocking fd, or -1

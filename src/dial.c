@@ -1,0 +1,169 @@
+/*
+ * Non-blocking connects driven by the event loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "dial.h"
+#include "loop.h"
+#include "sock.h"
+
+/* A Unix listener with a full queue: try again this often. */
+#define DIAL_RETRY_MS	10
+
+static void	dial_try_next(struct dial *);
+
+/* Ends the dial once; done_cb may free d, so nothing follows it. */
+static void
+dial_finish(struct dial *d, int fd)
+{
+	d->running = 0;
+	loop_timer_cancel(d->loop, &d->timer);
+	free(d->addrs);
+	d->addrs = NULL;
+	d->done_cb(d, fd, d->done_arg);
+}
+
+/* Gives up the address under way; err says why. */
+static void
+dial_drop_fd(struct dial *d, int err)
+{
+	if (d->fd != -1) {
+		(void)loop_set_fd(d->loop, d->fd, 0, NULL, NULL);
+		(void)close(d->fd);
+		d->fd = -1;
+	}
+	d->err = err;
+}
+
+static void
+dial_connected(struct dial *d)
+{
+	int	fd = d->fd;
+
+	(void)loop_set_fd(d->loop, fd, 0, NULL, NULL);
+	d->fd = -1;
+	dial_finish(d, fd);
+}
+
+static void
+dial_writable(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dial	*d = arg;
+
+	if (sock_connect_finish(fd) == 0) {
+		dial_connected(d);
+		return;
+	}
+	dial_drop_fd(d, errno);
+	dial_try_next(d);
+}
+
+/* The attempt's timeout, a full Unix queue's retry, or a deferred end. */
+static void
+dial_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dial	*d = arg;
+
+	if (d->fd != -1) {
+		dial_drop_fd(d, ETIMEDOUT);
+		dial_try_next(d);
+		return;
+	}
+	if (d->next > 0 && d->err == EAGAIN &&
+	    (d->deadline == 0 || clock_ms() < d->deadline)) {
+		d->next--;	/* the same address again */
+		dial_try_next(d);
+		return;
+	}
+	if (d->err == EAGAIN)
+		d->err = ETIMEDOUT;
+	dial_try_next(d);
+}
+
+/* Arms the timer for the attempt under way (or a retry of it). */
+static int
+dial_arm(struct dial *d, long long ms)
+{
+	return (loop_timer_set(d->loop, &d->timer, ms < 0 ? 0 : ms));
+}
+
+static void
+dial_try_next(struct dial *d)
+{
+	int	fd;
+
+	while (d->next < d->naddrs) {
+		if (d->err != EAGAIN || d->deadline == 0)
+			d->deadline = d->timeout_ms > 0 ?
+			    clock_ms() + d->timeout_ms : 0;
+		fd = sock_connect_start(&d->addrs[d->next++]);
+		if (fd == -1 && errno == EAGAIN) {
+			d->err = EAGAIN;
+			if (dial_arm(d, DIAL_RETRY_MS) == 0)
+				return;
+			d->err = errno;
+			continue;
+		}
+		if (fd == -1) {
+			d->err = errno;
+			d->deadline = 0;
+			continue;
+		}
+		d->fd = fd;
+		if (loop_set_fd(d->loop, fd, LOOP_WRITABLE, dial_writable,
+		    d) == -1 || (d->timeout_ms > 0 &&
+		    dial_arm(d, d->deadline - clock_ms()) == -1)) {
+			dial_drop_fd(d, errno);
+			continue;
+		}
+		if (d->timeout_ms <= 0)
+			loop_timer_cancel(d->loop, &d->timer);
+		return;
+	}
+	dial_finish(d, -1);
+}
+
+int
+dial_start(struct dial *d, struct loop *l, const struct sock_target *t,
+    long long timeout_ms, dial_done_cb cb, void *arg, char *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->loop = l;
+	d->fd = -1;
+	d->timeout_ms = timeout_ms;
+	d->done_cb = cb;
+	d->done_arg = arg;
+	loop_timer_init(&d->timer, dial_timer, d);
+	if (sock_resolve_target(t, &d->addrs, &d->naddrs, err) == -1)
+		return (-1);
+	d->running = 1;
+	d->err = ECONNREFUSED;	/* what no address at all means */
+	/* Start from the loop, so that done_cb never runs in here. */
+	if (dial_arm(d, 0) == -1) {
+		free(d->addrs);
+		d->addrs = NULL;
+		d->running = 0;
+		return (-1);
+	}
+	d->next = 0;
+	d->deadline = 0;
+	return (0);
+}
+
+void
+dial_cancel(struct dial *d)
+{
+	if (!d->running)
+		return;
+	d->running = 0;
+	loop_timer_cancel(d->loop, &d->timer);
+	dial_drop_fd(d, ECANCELED);
+	free(d->addrs);
+	d->addrs = NULL;
+}
