@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "stream.h"
 
 static void	relay_on_fd(struct loop *, int, int, void *);
+static void	pipe_flush(struct relay *, struct relay_pipe *);
 
 /*
  * Raw pipes that hold no buffer while idle (free_idle: every server
@@ -84,6 +86,7 @@ relay_add_pipe(struct relay *r, const struct relay_pipe_conf *c)
 	p = &r->pipes[r->npipes];
 	memset(p, 0, sizeof(*p));
 	p->c = *c;
+	p->kp[0] = p->kp[1] = -1;
 	if (p->c.in != NULL && p->c.in->kind == FRAME_RAW)
 		p->c.in = NULL;
 	if (p->c.out != NULL && p->c.out->kind == FRAME_RAW)
@@ -121,11 +124,20 @@ pipe_backlog(const struct relay_pipe *p)
 	return ((uint64_t)p->inb.len + p->outb.len);
 }
 
+/* Output waits for dst: in the buffer, or in the kernel pipe. */
+static int
+pipe_has_output(const struct relay_pipe *p)
+{
+	return (p->outb.len > 0 || p->kp_len > 0);
+}
+
 static int
 pipe_wants_read(const struct relay *r, const struct relay_pipe *p)
 {
 	if (p->eof || r->paused || p->c.src == NULL)
 		return (0);
+	if (p->kp[0] != -1)
+		return (p->kp_len < p->kp_cap);
 	if (pipe_is_raw(p))
 		return (p->outb.cap == 0 || BUF_SPACE(&p->outb) > 0 ||
 		    p->outb.len == 0);
@@ -404,6 +416,150 @@ pipe_fill_buffered(struct relay *r, struct relay_pipe *p)
 	return (n);
 }
 
+/*
+ * Zero copy (splice(2)): src -> kernel pipe -> dst, the pages moved,
+ * never copied into this process.  Through a pipe of our own even when
+ * src or dst is a pipe itself, so that EAGAIN always says which side
+ * must wait: the read side only splices when the kernel pipe has room,
+ * the write side only when it holds data.
+ */
+#ifdef HAVE_SPLICE
+#define RELAY_SPLICE_FLAGS	(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+
+static int
+pipe_zc_eligible(const struct relay_pipe *p)
+{
+	return (p->c.zero_copy && p->c.src != NULL && p->c.dst != NULL &&
+	    (p->c.src->flags & STREAM_PLAIN) &&
+	    (p->c.dst->flags & STREAM_PLAIN) && pipe_is_raw(p) &&
+	    p->c.transform == NULL && p->c.limit == 0 &&
+	    !p->c.dst_gone_drains && !p->c.kernel_drop);
+}
+
+/* Opens the kernel pipe; without one the pipe copies as usual. */
+static void
+pipe_zc_open(struct relay_pipe *p)
+{
+	int	sz;
+
+	if (!pipe_zc_eligible(p) || pipe2(p->kp, O_NONBLOCK | O_CLOEXEC) == -1) {
+		p->kp[0] = p->kp[1] = -1;
+		return;
+	}
+	/* As large as the copy buffer would be; the default if refused. */
+	if ((sz = fcntl(p->kp[1], F_SETPIPE_SZ, (int)p->c.bufsize)) == -1)
+		sz = fcntl(p->kp[1], F_GETPIPE_SZ);
+	p->kp_cap = sz > 0 ? (size_t)sz : 65536;
+}
+
+static void
+pipe_zc_close(struct relay_pipe *p)
+{
+	if (p->kp[0] == -1)
+		return;
+	(void)close(p->kp[0]);
+	(void)close(p->kp[1]);
+	p->kp[0] = p->kp[1] = -1;
+	p->kp_len = 0;
+}
+
+/*
+ * An fd splice does not take (a terminal, some files: EINVAL): back to
+ * copying.  What is in the kernel pipe comes back into the buffer.
+ */
+static int
+pipe_zc_fall_back(struct relay *r, struct relay_pipe *p)
+{
+	ssize_t	n;
+
+	if (buf_reserve(&p->outb, p->kp_len) == -1) {
+		relay_fail(r, p, RELAY_ERR_NOMEM, ENOMEM);
+		return (-1);
+	}
+	while (p->kp_len > 0) {
+		n = read(p->kp[0], BUF_TAIL(&p->outb), p->kp_len);
+		if (n <= 0) {
+			relay_fail(r, p, RELAY_ERR_READ, n == 0 ? EIO : errno);
+			return (-1);
+		}
+		p->outb.len += (size_t)n;
+		p->kp_len -= (size_t)n;
+	}
+	pipe_zc_close(p);
+	return (0);
+}
+
+/* Moves what src has into the kernel pipe; returns like a read. */
+static ssize_t
+pipe_zc_fill(struct relay *r, struct relay_pipe *p)
+{
+	ssize_t	n;
+
+	do {
+		n = splice(p->c.src->fd, NULL, p->kp[1], NULL,
+		    p->kp_cap - p->kp_len, RELAY_SPLICE_FLAGS);
+	} while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		p->kp_len += (size_t)n;
+		p->nread += (uint64_t)n;
+		r->last_active = loop_now(r->loop);
+	} else if (n == -1 && errno == EINVAL && p->kp_len == 0) {
+		pipe_zc_close(p);
+		return (pipe_fill_direct(r, p));
+	} else if (n == -1 && errno != EAGAIN)
+		relay_fail(r, p, RELAY_ERR_READ, errno);
+	return (n);
+}
+
+/* Moves what the kernel pipe holds on to dst. */
+static void
+pipe_zc_flush(struct relay *r, struct relay_pipe *p)
+{
+	ssize_t	n;
+
+	while (p->kp_len > 0) {
+		do {
+			n = splice(p->kp[0], NULL, p->c.dst->fd, NULL,
+			    p->kp_len, RELAY_SPLICE_FLAGS);
+		} while (n == -1 && errno == EINTR);
+		if (n == -1 && errno == EINVAL) {
+			if (pipe_zc_fall_back(r, p) == 0)
+				pipe_flush(r, p);
+			return;
+		}
+		if (n == -1) {
+			if (errno != EAGAIN)
+				pipe_dst_failed(r, p, errno);
+			return;
+		}
+		p->kp_len -= (size_t)n;
+		p->nwritten += (uint64_t)n;
+		r->last_active = loop_now(r->loop);
+	}
+}
+#else
+static void
+pipe_zc_open(struct relay_pipe *p)
+{
+}
+
+static void
+pipe_zc_close(struct relay_pipe *p)
+{
+}
+
+static ssize_t
+pipe_zc_fill(struct relay *r, struct relay_pipe *p)
+{
+	return (pipe_fill_direct(r, p));
+}
+
+static void
+pipe_zc_flush(struct relay *r, struct relay_pipe *p)
+{
+}
+#endif
+
 static void
 pipe_fill(struct relay *r, struct relay_pipe *p)
 {
@@ -411,7 +567,9 @@ pipe_fill(struct relay *r, struct relay_pipe *p)
 
 	if (!pipe_wants_read(r, p))
 		return;
-	if (pipe_is_raw(p) && (p->c.free_idle || pipe_discards(p)) &&
+	if (p->kp[0] != -1)
+		n = pipe_zc_fill(r, p);
+	else if (pipe_is_raw(p) && (p->c.free_idle || pipe_discards(p)) &&
 	    p->outb.len == 0)
 		n = pipe_fill_direct(r, p);
 	else
@@ -426,6 +584,10 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 {
 	ssize_t	n;
 
+	if (p->kp[0] != -1) {
+		pipe_zc_flush(r, p);
+		return;
+	}
 	if (p->outb.len > 0 && !pipe_discards(p)) {
 		if ((n = pipe_write(r, p, BUF_HEAD(&p->outb),
 		    p->outb.len)) == -1)
@@ -447,7 +609,7 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 static void
 pipe_maybe_done(struct relay *r, struct relay_pipe *p)
 {
-	if (p->done || !p->eof || p->outb.len > 0)
+	if (p->done || !p->eof || pipe_has_output(p))
 		return;
 	p->shut_wait = 0;
 	if (p->c.shutdown_dst && !pipe_discards(p) &&
@@ -480,7 +642,7 @@ relay_mask_for(const struct relay *r, const struct stream *s, int *pending)
 				*pending = 1;
 		}
 		if (p->c.dst == s && !pipe_discards(p) &&
-		    (p->outb.len > 0 || p->shut_wait))
+		    (pipe_has_output(p) || p->shut_wait))
 			mask |= stream_wants(s, 1);
 	}
 	return (mask);
@@ -593,9 +755,11 @@ relay_start(struct relay *r)
 	 * done_cb before the caller has finished setting up.  A pipe
 	 * without a source ends dst's write side now.
 	 */
-	for (i = 0; i < r->npipes; i++)
+	for (i = 0; i < r->npipes; i++) {
+		pipe_zc_open(&r->pipes[i]);
 		if (r->pipes[i].c.src == NULL)
 			pipe_maybe_done(r, &r->pipes[i]);
+	}
 	if (relay_register(r) == -1) {
 		saved = errno;
 		relay_unregister(r);
@@ -665,6 +829,7 @@ relay_free(struct relay *r)
 	for (i = 0; i < r->npipes; i++) {
 		buf_free(&r->pipes[i].inb);
 		buf_free(&r->pipes[i].outb);
+		pipe_zc_close(&r->pipes[i]);
 	}
 	r->npipes = 0;
 	r->nstreams = 0;

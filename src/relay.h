@@ -54,6 +54,10 @@ struct relay_pipe_conf {
 	int			 dst_gone_drains; /* dst went away (EPIPE,
 						   reset): drop the rest of
 						   src instead of failing */
+	int			 zero_copy;	/* splice(2) through a kernel
+						   pipe when both ends are
+						   plain fds and the pipe is
+						   raw */
 };
 
 /* Why a relay (or pipe) stopped. */
@@ -79,6 +83,10 @@ struct relay_pipe {
 	int			 shut_wait; /* dst's shutdown said EAGAIN */
 	int			 dst_gone;  /* dst_gone_drains happened */
 	int			 last_cr;   /* crlf: last byte out was \r */
+	int			 kp[2];	    /* zero copy: the kernel pipe,
+					       or -1 */
+	size_t			 kp_len;    /* bytes in it */
+	size_t			 kp_cap;
 };
 
 typedef void (*relay_done_cb)(struct relay *, void *);

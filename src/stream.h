@@ -54,6 +54,8 @@ struct stream_ops {
 #define STREAM_NOCLOSE		0x02	/* stream_close leaves the fd open */
 #define STREAM_SHUT		0x04	/* the write side has been ended */
 #define STREAM_RESET_IS_EOF	0x08	/* ECONNRESET on read means EOF */
+#define STREAM_PLAIN		0x10	/* the fd carries the bytes as they
+					   are: splice(2) may move them */
 
 struct stream {
 	const struct stream_ops	*ops;

@@ -1257,6 +1257,56 @@ START_TEST(test_stream_pending_backpressure)
 }
 END_TEST
 
+/* Zero copy: splice(2) through a kernel pipe between plain fds. */
+
+START_TEST(test_zero_copy)
+{
+	struct relay_pipe_conf	c = conf(65536);
+	unsigned char		*in = pattern(BIG_LEN);
+	int			v = SMALL_SNDBUF;
+
+	/* A small socket buffer: the kernel pipe fills and must wait. */
+	ck_assert_int_eq(setsockopt(rg.b[0], SOL_SOCKET, SO_SNDBUF, &v,
+	    sizeof(v)), 0);
+	c.zero_copy = 1;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+#ifdef HAVE_SPLICE
+	ck_assert_int_ne(rg.r.pipes[0].kp[0], -1);
+#endif
+	feed(in, BIG_LEN, 1);
+	drain(1);
+	run();
+	assert_done_ok();
+	assert_out(in, BIG_LEN);
+	ck_assert_uint_eq(relay_bytes_to(&rg.r, S(rg.b[0])), BIG_LEN);
+	/* The kernel pipe never held more than its size. */
+	ck_assert_uint_le(rg.r.pipes[0].kp_len, rg.r.pipes[0].kp_cap);
+	free(in);
+}
+END_TEST
+
+START_TEST(test_zero_copy_framed)
+{
+	static const char	in[] = "a\nbb\n";
+	struct frame_spec	line = spec("line"), l32 = spec("len32");
+	struct relay_pipe_conf	c = conf(4096);
+
+	/* A pipe that frames cannot splice: it copies as before. */
+	c.zero_copy = 1;
+	c.in = &line;
+	c.out = &l32;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	ck_assert_int_eq(rg.r.pipes[0].kp[0], -1);
+	feed(in, sizeof(in) - 1, 1);
+	drain(1);
+	run();
+	assert_done_ok();
+	ck_assert_uint_eq(rg.outlen, 4 + 1 + 4 + 2);
+}
+END_TEST
+
 /* --crlf on raw bytes (nc -C): LF becomes CRLF, CRLF stays CRLF. */
 
 START_TEST(test_crlf_raw)
@@ -1450,6 +1500,13 @@ relay_suite(void)
 	tcase_add_test(tc, test_stream_inverted_wants);
 	tcase_add_test(tc, test_stream_pending);
 	tcase_add_test(tc, test_stream_pending_backpressure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("zero-copy");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_zero_copy);
+	tcase_add_test(tc, test_zero_copy_framed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crlf");
