@@ -30,6 +30,7 @@ static const struct args_opt cmd_tcp_server_options[] = {
 	  "listen on HOST (default 127.0.0.1; 0.0.0.0 or :: for all)" },
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
+	SERVER_FORWARD_OPTIONS,
 	SERVER_INET_OPTIONS,
 	SERVER_PORT_FILE_OPTION,
 	SERVER_BUSY_POLL_OPTION,
@@ -113,6 +114,7 @@ cmd_tcp_server_run(const struct cmd_entry *self, int argc, char **argv,
 		return (SOCKIT_EXIT_USAGE);
 	}
 	o->stats = sockit_config.stats;
+	o->fwd.family = sockit_config.family;
 	if (addr_parse_server(argc - first, argv + first, o->bind, &a,
 	    err) == -1) {
 		log_error("%s", err);

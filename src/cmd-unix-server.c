@@ -31,6 +31,7 @@ static const struct args_opt cmd_unix_server_options[] = {
 	  "permissions of the socket file (default 0600)" },
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
+	SERVER_FORWARD_OPTIONS,
 	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -89,6 +90,7 @@ cmd_unix_server_run(const struct cmd_entry *self, int argc, char **argv,
 		return (SOCKIT_EXIT_USAGE);
 	}
 	o->stats = sockit_config.stats;
+	o->fwd.family = sockit_config.family;
 	if (argc - first != 1) {
 		log_error("expected one PATH or @NAME; see 'sockit unix-server "
 		    "--help'");

@@ -61,7 +61,7 @@ conn_peer_str(int fd, const struct sockaddr_storage *ss, char *buf,
 	sock_addr_str((const struct sockaddr *)ss, sizeof(*ss), buf, size);
 }
 
-static void
+void
 conn_set_sockopts(const struct server_opts *o, int fd)
 {
 	/* Options on a Unix socket fail with EOPNOTSUPP: that is fine. */
@@ -110,6 +110,7 @@ conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
 	c->phase = CONN_STARTING;
 	stream_socket_init(&c->net, fd);
 	c->child.fd = -1;
+	c->backend.fd = -1;
 	c->peer_sa = *ss;
 	if (peer != NULL)
 		snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -135,8 +136,10 @@ static void
 conn_release_streams(struct conn *c)
 {
 	relay_free(&c->relay);
+	dial_cancel(&c->dial);
 	stream_close(&c->net);
 	stream_close(&c->child);
+	stream_close(&c->backend);
 }
 
 void
@@ -246,13 +249,33 @@ conn_relay_failed(struct conn *c, struct relay *r)
 	conn_fail(c, code, why);
 }
 
+/*
+ * --forward: a reset from one side is passed on as a reset of the
+ * other, so neither end mistakes it for a clean end of stream.
+ */
+static void
+conn_pass_reset(struct conn *c, struct relay *r)
+{
+	const struct relay_pipe	*p = &r->pipes[r->err_pipe];
+
+	if (c->backend.fd < 0 || r->status != RELAY_ERR_READ ||
+	    r->err != ECONNRESET)
+		return;
+	if (p->c.src == &c->net)
+		stream_abort(&c->backend);
+	else
+		stream_abort(&c->net);
+}
+
 void
 conn_relay_done(struct relay *r, void *arg)
 {
 	struct conn	*c = arg;
 
-	if (r->status != RELAY_DONE)
+	if (r->status != RELAY_DONE) {
 		conn_relay_failed(c, r);
+		conn_pass_reset(c, r);
+	}
 	c->relay_over = 1;
 	if (c->pid <= 0) {
 		conn_close(c, NULL);

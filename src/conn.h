@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "dial.h"
 #include "log.h"
 #include "loop.h"
 #include "relay.h"
@@ -21,6 +22,7 @@ struct server_opts;
 /* Where a connection is in its life. */
 enum conn_phase {
 	CONN_STARTING,		/* accepted, handler not started yet */
+	CONN_CONNECTING,	/* --forward: dialing the backend */
 	CONN_RELAYING,		/* the handler's relay runs */
 	CONN_LINGERING,		/* relay or program finished; waiting for
 				   the other (exec) or for the peer's EOF */
@@ -43,6 +45,8 @@ struct server {
 	int			  exit_code;	/* of the last failed conn */
 	int			  sigfd;
 	struct stream		  in, out;	/* --stdio: stdin, stdout */
+	struct sock_addr	 *fwd_addrs;	/* --forward: resolved once */
+	size_t			  nfwd;
 	struct loop_timer	  drain_timer;
 	struct loop_timer	  resume_timer;
 	long long		  started;
@@ -54,6 +58,8 @@ struct conn {
 	enum conn_phase		 phase;
 	struct stream		 net;
 	struct stream		 child;		/* exec: our socketpair end */
+	struct stream		 backend;	/* --forward */
+	struct dial		 dial;		/* --forward, while connecting */
 	pid_t			 pid;		/* exec child until reaped */
 	int			 relay_over;	/* the relay has ended */
 	int			 failed;	/* ended by an error */
@@ -82,6 +88,9 @@ void	conn_cut(struct conn *, const char *);
 
 /* The exec child pid ended with status (from SIGCHLD). */
 void	conn_child_ended(struct conn *, int);
+
+/* --keepalive, --nodelay on a connection's socket (or a backend's). */
+void	conn_set_sockopts(const struct server_opts *, int);
 
 /* The relay callback every handler uses. */
 void	conn_relay_done(struct relay *, void *);

@@ -488,6 +488,7 @@ dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
 		dg_send(s, sa, len, s->o->banner, s->o->banner_len);
 		break;
 	case SERVER_DISCARD:
+	case SERVER_FORWARD:	/* not offered by the datagram commands */
 		break;
 	}
 }

@@ -129,9 +129,9 @@ dial_try_next(struct dial *d)
 	dial_finish(d, -1);
 }
 
-int
-dial_start(struct dial *d, struct loop *l, const struct sock_target *t,
-    long long timeout_ms, dial_done_cb cb, void *arg, char *err)
+static void
+dial_init(struct dial *d, struct loop *l, long long timeout_ms,
+    dial_done_cb cb, void *arg)
 {
 	memset(d, 0, sizeof(*d));
 	d->loop = l;
@@ -140,20 +140,43 @@ dial_start(struct dial *d, struct loop *l, const struct sock_target *t,
 	d->done_cb = cb;
 	d->done_arg = arg;
 	loop_timer_init(&d->timer, dial_timer, d);
-	if (sock_resolve_target(t, &d->addrs, &d->naddrs, err) == -1)
-		return (-1);
+}
+
+/* Starts from the loop, so that done_cb never runs in dial_start. */
+static int
+dial_go(struct dial *d)
+{
 	d->running = 1;
 	d->err = ECONNREFUSED;	/* what no address at all means */
-	/* Start from the loop, so that done_cb never runs in here. */
 	if (dial_arm(d, 0) == -1) {
 		free(d->addrs);
 		d->addrs = NULL;
 		d->running = 0;
 		return (-1);
 	}
-	d->next = 0;
-	d->deadline = 0;
 	return (0);
+}
+
+int
+dial_start(struct dial *d, struct loop *l, const struct sock_target *t,
+    long long timeout_ms, dial_done_cb cb, void *arg, char *err)
+{
+	dial_init(d, l, timeout_ms, cb, arg);
+	if (sock_resolve_target(t, &d->addrs, &d->naddrs, err) == -1)
+		return (-1);
+	return (dial_go(d));
+}
+
+int
+dial_start_addrs(struct dial *d, struct loop *l, const struct sock_addr *a,
+    size_t n, long long timeout_ms, dial_done_cb cb, void *arg)
+{
+	dial_init(d, l, timeout_ms, cb, arg);
+	if ((d->addrs = calloc(n > 0 ? n : 1, sizeof(*a))) == NULL)
+		return (-1);
+	memcpy(d->addrs, a, n * sizeof(*a));
+	d->naddrs = n;
+	return (dial_go(d));
 }
 
 void

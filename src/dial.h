@@ -45,6 +45,14 @@ struct dial {
 int	dial_start(struct dial *, struct loop *, const struct sock_target *,
 	    long long, dial_done_cb, void *, char *);
 
+/*
+ * The same with addresses resolved beforehand (a server that forwards
+ * resolves its backend once, at start): the n entries are copied.
+ * Returns 0, or -1 with errno ENOMEM.
+ */
+int	dial_start_addrs(struct dial *, struct loop *, const struct sock_addr *,
+	    size_t, long long, dial_done_cb, void *);
+
 /* Stops a dial in progress (closes its fd); done_cb is not called. */
 void	dial_cancel(struct dial *);
 

@@ -11,11 +11,15 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "dial.h"
 #include "handler.h"
+#include "log.h"
+#include "proxyproto.h"
 #include "relay.h"
 #include "server.h"
 #include "sock.h"
@@ -35,6 +39,7 @@
 static int	handler_start_loopback(struct conn *);
 static int	handler_start_stdio(struct conn *);
 static int	handler_start_exec(struct conn *);
+static int	handler_start_forward(struct conn *);
 
 static const struct handler handler_table[] = {
 	{ SERVER_ECHO, "echo", 0, handler_start_loopback },
@@ -44,6 +49,7 @@ static const struct handler handler_table[] = {
 	{ SERVER_STDIO, "stdio", HANDLER_ONCE, handler_start_stdio },
 	{ SERVER_EXEC, "exec", HANDLER_RAW_ONLY | HANDLER_CHILD,
 	  handler_start_exec },
+	{ SERVER_FORWARD, "forward", HANDLER_RAW_ONLY, handler_start_forward },
 };
 
 const struct handler *
@@ -190,4 +196,71 @@ fail:
 	c->pid = 0;
 	errno = saved;
 	return (-1);
+}
+
+/*
+ * --forward, once the backend answered: a pipe each way between two
+ * sockets, spliced in the kernel; each direction's end is passed on as
+ * a half-close of the other side.  The PROXY header goes first.
+ */
+static int
+handler_forward_relay(struct conn *c)
+{
+	const struct server_opts *o = c->srv->o;
+	struct relay_pipe_conf	  pc;
+	struct sockaddr_storage	  local;
+	socklen_t		  len = sizeof(local);
+	unsigned char		  hdr[PROXYPROTO_MAX];
+	int			  n;
+
+	handler_pipe_defaults(&pc);
+	pc.zero_copy = 1;
+	pc.src = &c->net;
+	pc.dst = &c->backend;
+	relay_add_pipe(&c->relay, &pc);
+	pc.src = &c->backend;
+	pc.dst = &c->net;
+	relay_add_pipe(&c->relay, &pc);
+	if (o->proxy_protocol != 0) {
+		if (getsockname(c->net.fd, (struct sockaddr *)&local,
+		    &len) == -1)
+			return (-1);
+		n = proxyproto_header(o->proxy_protocol,
+		    (struct sockaddr *)&c->peer_sa, (struct sockaddr *)&local,
+		    hdr);
+		if (n < 0 || relay_prepend(&c->relay, 0, hdr, (size_t)n) == -1)
+			return (-1);
+	}
+	return (handler_start_relay(c, 1));
+}
+
+static void
+handler_backend_ready(struct dial *d, int fd, void *arg)
+{
+	struct conn	*c = arg;
+	char		 why[128];
+
+	if (fd == -1) {
+		snprintf(why, sizeof(why), "backend %s: %s",
+		    c->srv->o->forward, strerror(d->err));
+		c->failed = 1;
+		conn_close(c, why);
+		return;
+	}
+	stream_socket_init(&c->backend, fd);
+	conn_set_sockopts(c->srv->o, fd);
+	log_event(LOG_VERBOSE, "forwarding", c->peer, NULL, c->srv->o->forward);
+	if (handler_forward_relay(c) == -1)
+		conn_close(c, strerror(errno));
+}
+
+/* --forward: dial the backend first; the relay starts when it answers. */
+static int
+handler_start_forward(struct conn *c)
+{
+	struct server	*s = c->srv;
+
+	c->phase = CONN_CONNECTING;
+	return (dial_start_addrs(&c->dial, s->loop, s->fwd_addrs, s->nfwd,
+	    s->o->connect_ms, handler_backend_ready, c));
 }

@@ -15,7 +15,8 @@ enum server_handler {
 	SERVER_DISCARD,
 	SERVER_STDIO,
 	SERVER_EXEC,
-	SERVER_BANNER	/* --banner alone: send and close */
+	SERVER_BANNER,	/* --banner alone: send and close */
+	SERVER_FORWARD	/* --forward TARGET */
 };
 
 /* handler.flags */

@@ -50,6 +50,7 @@ server_opts_init(struct server_opts *o)
 	o->workers = 1;
 	o->mode = 0600;
 	o->peer_timeout_ms = 60000;
+	o->connect_ms = 10000;
 	frameopt_init(&o->frames, 0);
 }
 
@@ -70,7 +71,7 @@ server_set_handler(struct server_opts *o, enum server_handler h,
 {
 	if (o->handler_set && o->handler != h) {
 		*cause = args_cause("choose one of --echo, --upper, --discard, "
-		    "--stdio, --exec, --sh-exec");
+		    "--stdio, --exec, --sh-exec, --forward");
 		return (-1);
 	}
 	o->handler = h;
@@ -155,6 +156,9 @@ server_set_number(struct server_opts *o, int id, const char *arg,
 	case SERVER_OPT_BUSY_POLL:
 		v = o->busy_us = (long)args_number(arg, 0, 1000000, cause);
 		break;
+	case SERVER_OPT_CONNECT_TIMEOUT:
+		v = o->connect_ms = args_seconds(arg, 86400, cause);
+		break;
 	case SERVER_OPT_MODE:
 		v = o->mode = strtol(arg, NULL, 8);
 		if (arg[0] == '\0' || strspn(arg, "01234567") != strlen(arg) ||
@@ -224,8 +228,52 @@ server_opts_set(struct server_opts *o, int id, const char *arg, char **cause)
 	case SERVER_OPT_DGRAM:
 		o->dgram = 1;
 		return (0);
+	case SERVER_OPT_FORWARD:
+		if (server_set_handler(o, SERVER_FORWARD, cause) == -1)
+			return (-1);
+		o->forward = arg;
+		return (0);
+	case SERVER_OPT_PROXY_PROTOCOL:
+		if (strcmp(arg, "v1") != 0 && strcmp(arg, "v2") != 0) {
+			*cause = args_cause("--proxy-protocol: \"%s\" is not "
+			    "v1 or v2", arg);
+			return (-1);
+		}
+		o->proxy_protocol = arg[1] - '0';
+		return (0);
 	}
 	return (server_set_number(o, id, arg, cause));
+}
+
+/*
+ * --forward TARGET: a path (starts with / or .) or @name is a Unix
+ * socket, anything else HOST:PORT or [V6]:PORT.
+ */
+static int
+server_parse_forward(struct server_opts *o, char **cause)
+{
+	char	err[ADDR_ERR_LEN];
+	char	*argv[1];
+
+	memset(&o->fwd, 0, sizeof(o->fwd));
+	o->fwd.socktype = SOCK_STREAM;
+	if (o->forward[0] == '/' || o->forward[0] == '.' ||
+	    o->forward[0] == '@') {
+		if (addr_parse_unix(o->forward, &o->fwd_unix, err) == -1) {
+			*cause = args_cause("--forward: %s", err);
+			return (-1);
+		}
+		o->fwd.path = &o->fwd_unix;
+		return (0);
+	}
+	argv[0] = (char *)o->forward;
+	if (addr_parse_client(1, argv, &o->fwd_inet, err) == -1) {
+		*cause = args_cause("--forward: %s", err);
+		return (-1);
+	}
+	o->fwd.host = o->fwd_inet.host;
+	o->fwd.port = o->fwd_inet.port;
+	return (0);
 }
 
 int
@@ -243,7 +291,13 @@ server_opts_finish(struct server_opts *o, char **cause)
 		    "--sh-exec: the program gets the raw byte stream");
 		return (-1);
 	}
-	if (o->workers > 1 && (o->once || o->handler == SERVER_STDIO)) {
+	if (o->handler == SERVER_FORWARD && server_parse_forward(o, cause) == -1)
+		return (-1);
+	if (o->proxy_protocol != 0 && o->handler != SERVER_FORWARD) {
+		*cause = args_cause("--proxy-protocol needs --forward");
+		return (-1);
+	}
+		if (o->workers > 1 && (o->once || o->handler == SERVER_STDIO)) {
 		*cause = args_cause("--workers cannot be combined with --once "
 		    "or --stdio");
 		return (-1);
@@ -541,6 +595,25 @@ server_free(struct server *s)
 	if (s->sigfd != -1)
 		(void)loop_set_fd(s->loop, s->sigfd, 0, NULL, NULL);
 	loop_free(s->loop);
+	free(s->fwd_addrs);
+}
+
+/* --forward: the backend's addresses, resolved once at start. */
+static int
+server_resolve_backend(struct server *s)
+{
+	char	err[SOCK_ERR_LEN];
+
+	err[0] = '\0';
+	if (sock_resolve_target(&s->o->fwd, &s->fwd_addrs, &s->nfwd,
+	    err) == -1) {
+		if (err[0] != '\0')
+			log_error("--forward %s", err);
+		else
+			log_syserr("--forward %s", s->o->forward);
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -570,6 +643,8 @@ server_setup(struct server *s, const struct server_opts *o, int *lfds,
 		log_syserr("signals");
 		return (-1);
 	}
+	if (o->handler == SERVER_FORWARD && server_resolve_backend(s) == -1)
+		return (-1);
 	server_set_accepting(s, 1);
 	return (0);
 }

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "frameopt.h"
 #include "handler.h"
+#include "sock.h"
 #include "spawn.h"
 
 
@@ -41,6 +42,12 @@ struct server_opts {
 	int			 dgram;		/* unix-server --dgram */
 	long long		 peer_timeout_ms; /* datagram peers */
 	int			 stats;		/* --stats line at exit */
+	const char		*forward;	/* --forward TARGET, as given */
+	struct sock_target	 fwd;		/* ... parsed */
+	struct addr_inet	 fwd_inet;
+	struct addr_unix	 fwd_unix;
+	long long		 connect_ms;	/* -w: backend connect timeout */
+	int			 proxy_protocol; /* 0, 1 or 2 */
 };
 
 /* Option ids shared by the stream servers (see SERVER_OPTIONS). */
@@ -70,7 +77,10 @@ enum {
 	SERVER_OPT_MODE,
 	SERVER_OPT_DGRAM,
 	SERVER_OPT_PEER_TIMEOUT,
-	SERVER_OPT_BUSY_POLL
+	SERVER_OPT_BUSY_POLL,
+	SERVER_OPT_FORWARD,
+	SERVER_OPT_CONNECT_TIMEOUT,
+	SERVER_OPT_PROXY_PROTOCOL
 };
 
 /* The handler options every server has, for its args_opt table. */
@@ -114,6 +124,15 @@ enum {
 	  "accept only peers in CIDR (repeatable)" }, \
 	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR", \
 	  "refuse peers in CIDR (repeatable; wins over --allow)" }
+
+/* Stream servers: relay each connection to a backend. */
+#define SERVER_FORWARD_OPTIONS \
+	{ "forward", 0, ARGS_REQUIRED, SERVER_OPT_FORWARD, "TARGET", \
+	  "relay each connection to TARGET: HOST:PORT, /path or @name" }, \
+	{ "connect-timeout", 'w', ARGS_REQUIRED, SERVER_OPT_CONNECT_TIMEOUT, \
+	  "SEC", "--forward: give up on the backend after SEC (default 10)" }, \
+	{ "proxy-protocol", 0, ARGS_REQUIRED, SERVER_OPT_PROXY_PROTOCOL, \
+	  "v1|v2", "--forward: send a PROXY protocol header first" }
 
 /* Every server: spin before sleeping. */
 #define SERVER_BUSY_POLL_OPTION \

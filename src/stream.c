@@ -282,6 +282,21 @@ stream_close(struct stream *s)
 	s->ops = NULL;
 }
 
+void
+stream_abort(struct stream *s)
+{
+	struct linger	lg;
+
+	if (s->ops != NULL && (s->flags & STREAM_SOCKET) && s->fd >= 0) {
+		lg.l_onoff = 1;
+		lg.l_linger = 0;
+		/* Only a plain close is left if this fails: fine. */
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
+	}
+	stream_close(s);
+}
+
 int
 stream_peer_gone(int err)
 {

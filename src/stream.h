@@ -105,6 +105,12 @@ int	stream_wants(const struct stream *, int);
  */
 ssize_t	stream_write_all(struct stream *, const void *, size_t);
 
+/*
+ * Closes like stream_close, but a socket is reset (SO_LINGER 0) instead
+ * of ended with a FIN: passes a peer's reset on to the other side.
+ */
+void	stream_abort(struct stream *);
+
 /* Frees the transport and closes the fd (unless STREAM_NOCLOSE). */
 void	stream_close(struct stream *);
 
