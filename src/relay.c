@@ -297,6 +297,9 @@ pipe_read_into(struct relay *r, struct relay_pipe *p, unsigned char *dst,
 	if (n > 0) {
 		p->nread += (uint64_t)n;
 		r->last_active = loop_now(r->loop);
+		if (r->tap_cb != NULL)
+			r->tap_cb(r, (int)(p - r->pipes), 0, dst, (size_t)n,
+			    r->done_arg);
 	}
 	return (n);
 }
@@ -357,6 +360,9 @@ pipe_write(struct relay *r, struct relay_pipe *p, const unsigned char *data,
 			pipe_dst_failed(r, p, errno);
 			return (-1);
 		}
+		if (r->tap_cb != NULL)
+			r->tap_cb(r, (int)(p - r->pipes), 1, data + done,
+			    (size_t)n, r->done_arg);
 		done += (size_t)n;
 		p->nwritten += (uint64_t)n;
 		r->last_active = loop_now(r->loop);
@@ -427,9 +433,10 @@ pipe_fill_buffered(struct relay *r, struct relay_pipe *p)
 #define RELAY_SPLICE_FLAGS	(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
 
 static int
-pipe_zc_eligible(const struct relay_pipe *p)
+pipe_zc_eligible(const struct relay *r, const struct relay_pipe *p)
 {
-	return (p->c.zero_copy && p->c.src != NULL && p->c.dst != NULL &&
+	return (p->c.zero_copy && r->tap_cb == NULL && p->c.src != NULL &&
+	    p->c.dst != NULL &&
 	    (p->c.src->flags & STREAM_PLAIN) &&
 	    (p->c.dst->flags & STREAM_PLAIN) && pipe_is_raw(p) &&
 	    p->c.transform == NULL && p->c.limit == 0 &&
@@ -438,11 +445,11 @@ pipe_zc_eligible(const struct relay_pipe *p)
 
 /* Opens the kernel pipe; without one the pipe copies as usual. */
 static void
-pipe_zc_open(struct relay_pipe *p)
+pipe_zc_open(struct relay *r, struct relay_pipe *p)
 {
 	int	sz;
 
-	if (!pipe_zc_eligible(p) || pipe2(p->kp, O_NONBLOCK | O_CLOEXEC) == -1) {
+	if (!pipe_zc_eligible(r, p) || pipe2(p->kp, O_NONBLOCK | O_CLOEXEC) == -1) {
 		p->kp[0] = p->kp[1] = -1;
 		return;
 	}
@@ -539,7 +546,7 @@ pipe_zc_flush(struct relay *r, struct relay_pipe *p)
 }
 #else
 static void
-pipe_zc_open(struct relay_pipe *p)
+pipe_zc_open(struct relay *r, struct relay_pipe *p)
 {
 }
 
@@ -756,7 +763,7 @@ relay_start(struct relay *r)
 	 * without a source ends dst's write side now.
 	 */
 	for (i = 0; i < r->npipes; i++) {
-		pipe_zc_open(&r->pipes[i]);
+		pipe_zc_open(r, &r->pipes[i]);
 		if (r->pipes[i].c.src == NULL)
 			pipe_maybe_done(r, &r->pipes[i]);
 	}

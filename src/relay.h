@@ -90,6 +90,12 @@ struct relay_pipe {
 };
 
 typedef void (*relay_done_cb)(struct relay *, void *);
+/*
+ * Sees every chunk pipe i moves: read from src (wrote == 0) or written
+ * to dst (wrote == 1), for traffic dumps.  Zero copy is off with a tap.
+ */
+typedef void (*relay_tap_cb)(struct relay *, int, int, const unsigned char *,
+    size_t, void *);
 /* Told when pipe i has finished while the relay goes on; frees nothing. */
 typedef void (*relay_pipe_done_cb)(struct relay *, int, void *);
 
@@ -107,6 +113,7 @@ struct relay {
 						   src that dst never took */
 	relay_done_cb		 done_cb;
 	relay_pipe_done_cb	 pipe_done_cb;	/* optional, set by owner */
+	relay_tap_cb		 tap_cb;	/* optional, set by owner */
 	void			*done_arg;	/* for both callbacks */
 	struct stream		*streams[2 * RELAY_PIPES_MAX];
 	int			 nstreams;
