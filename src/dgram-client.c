@@ -9,11 +9,9 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -21,6 +19,7 @@
 #include "dgram.h"
 #include "exitcode.h"
 #include "log.h"
+#include "loop.h"
 #include "sock.h"
 #include "sockit.h"
 
@@ -33,6 +32,7 @@
 struct dc_state {
 	const struct client_opts *o;
 	const struct frame_spec	 *local;
+	struct loop		 *loop;
 	int			  fd;
 	size_t			  max;
 	struct buf		  inb;
@@ -45,43 +45,112 @@ struct dc_state {
 	int			  windowed;	/* the peer answers: pace */
 	int			  stdin_eof;
 	int			  blocked;	/* send said EAGAIN */
+	int			  done;		/* nothing more to wait for */
+	int			  rc;		/* the exit code once done */
 	unsigned char		 *rbuf;
+
+	/* --wait-for: the first datagram, sent again until delivered. */
+	int			  probing;
+	long long		  probe_deadline;
+	struct buf		  probe;
+	struct loop_timer	  probe_timer;	/* silence: somebody is there */
+	struct loop_timer	  retry_timer;	/* the pause before a resend */
+
+	struct loop_timer	  stall_timer;	/* the window is closed */
+	struct loop_timer	  reply_timer;	/* --reply-timeout */
 };
 
 #define DC_AGAIN	(-1)	/* dc_send: the socket is full, retry */
 
+static void	dc_update(struct dc_state *);
+
+/* Ends the run with exit code rc (the first one set wins). */
+static void
+dc_stop(struct dc_state *d, int rc)
+{
+	if (d->rc == 0)
+		d->rc = rc;
+	d->done = 1;
+	loop_stop(d->loop);
+}
+
 /*
  * --wait-for: until the peer's port answers, the first datagram comes
  * back as ICMP port unreachable (ECONNREFUSED), which proves it was not
- * delivered; send it again until the deadline.  A reply, or silence for
- * DC_PROBE_MS, means somebody is there.  Returns 0 or an exit code.
+ * delivered; it is sent again every DC_RETRY_MS until the deadline.  A
+ * reply, or silence for DC_PROBE_MS, means somebody is there.  Nothing
+ * else is sent meanwhile.
  */
 static int
-dc_wait_for_peer(struct dc_state *d, const unsigned char *p, size_t n)
+dc_probe_start(struct dc_state *d, const unsigned char *p, size_t n)
 {
-	struct pollfd	pfd;
-	long long	deadline = clock_ms() + d->o->wait_for_ms;
+	if (buf_append(&d->probe, p, n) == -1) {
+		log_syserr("--wait-for");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	d->probing = 1;
+	d->probe_deadline = clock_ms() + d->o->wait_for_ms;
+	(void)loop_timer_set(d->loop, &d->probe_timer, DC_PROBE_MS);
+	return (0);
+}
+
+static void
+dc_probe_done(struct dc_state *d)
+{
+	d->probing = 0;
+	loop_timer_cancel(d->loop, &d->probe_timer);
+	loop_timer_cancel(d->loop, &d->retry_timer);
+	buf_free(&d->probe);
+}
+
+/* Silence for DC_PROBE_MS after a send: the datagram was delivered. */
+static void
+dc_probe_quiet(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dc_state	*d = arg;
+
+	dc_probe_done(d);
+	dc_update(d);
+}
+
+/* The pause after "unreachable" is over: send the first datagram again. */
+static void
+dc_probe_retry(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dc_state	*d = arg;
+	ssize_t		 w;
+
+	do {
+		w = send(d->fd, BUF_HEAD(&d->probe), d->probe.len, 0);
+	} while (w == -1 && errno == EINTR);
+	if (w == -1 && errno != ECONNREFUSED) {
+		log_syserr("send");
+		dc_stop(d, SOCKIT_EXIT_RUNTIME);
+		return;
+	}
+	(void)loop_timer_set(l, &d->probe_timer, DC_PROBE_MS);
+}
+
+/* The socket is readable while probing: a reply, or "unreachable". */
+static void
+dc_probe_readable(struct dc_state *d)
+{
 	unsigned char	b;
 
-	pfd.fd = d->fd;
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, DC_PROBE_MS) <= 0)
-			return (0);
-		if (recv(d->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
-		    errno != ECONNREFUSED)
-			return (0);
-		if (clock_ms() + DC_RETRY_MS >= deadline) {
-			log_error("nobody answered within --wait-for %.3g s",
-			    (double)d->o->wait_for_ms / 1000);
-			return (SOCKIT_EXIT_TIMEOUT);
-		}
-		(void)poll(NULL, 0, DC_RETRY_MS);
-		if (send(d->fd, p, n, 0) == -1 && errno != ECONNREFUSED) {
-			log_syserr("send");
-			return (SOCKIT_EXIT_RUNTIME);
-		}
+	if (recv(d->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+	    errno != ECONNREFUSED) {
+		/* A reply (read as one next), or no news: it got there. */
+		dc_probe_done(d);
+		return;
 	}
+	loop_timer_cancel(d->loop, &d->probe_timer);
+	if (clock_ms() + DC_RETRY_MS >= d->probe_deadline) {
+		log_error("nobody answered within --wait-for %.3g s",
+		    (double)d->o->wait_for_ms / 1000);
+		dc_stop(d, SOCKIT_EXIT_TIMEOUT);
+		return;
+	}
+	(void)loop_timer_set(d->loop, &d->retry_timer, DC_RETRY_MS);
 }
 
 /*
@@ -112,7 +181,7 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 	d->sent++;
 	d->x.out += n;
 	if (d->sent == 1 && d->o->wait_for_ms > 0)
-		return (dc_wait_for_peer(d, p, n));
+		return (dc_probe_start(d, p, n));
 	return (0);
 }
 
@@ -138,7 +207,7 @@ dc_send_buffered(struct dc_state *d)
 	enum frame_status	st;
 	int			rc;
 
-	while (!d->blocked && dc_window_open(d)) {
+	while (!d->blocked && !d->probing && dc_window_open(d)) {
 		if (d->next_step < d->o->nsteps) {
 			rc = dc_send(d, d->o->steps[d->next_step].data,
 			    d->o->steps[d->next_step].len);
@@ -200,15 +269,17 @@ dc_read_stdin(struct dc_state *d)
 	do {
 		n = read(STDIN_FILENO, BUF_TAIL(&d->inb), BUF_SPACE(&d->inb));
 	} while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return (0);
 	if (n == -1) {
 		log_syserr("read stdin");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
 	d->inb.len += (size_t)n;
-	if (n > 0)
-		return (dc_send_buffered(d));
-	d->stdin_eof = 1;
-	d->last_progress = clock_ms();
+	if (n == 0) {
+		d->stdin_eof = 1;
+		d->last_progress = clock_ms();
+	}
 	return (dc_send_buffered(d));
 }
 
@@ -248,101 +319,180 @@ dc_recv(struct dc_state *d)
 	return (0);
 }
 
+static void
+dc_socket_ready(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dc_state	*d = arg;
+	int		 rc = 0;
+
+	if (mask & LOOP_WRITABLE)
+		d->blocked = 0;
+	if ((mask & LOOP_READABLE) && d->probing)
+		dc_probe_readable(d);
+	if ((mask & LOOP_READABLE) && !d->probing && !d->done)
+		rc = dc_recv(d);
+	if (rc != 0)
+		dc_stop(d, rc);
+	dc_update(d);
+}
+
+static void
+dc_stdin_ready(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dc_state	*d = arg;
+	int		 rc;
+
+	if ((rc = dc_read_stdin(d)) != 0)
+		dc_stop(d, rc);
+	dc_update(d);
+}
+
+/* The stall and reply timers only make dc_update look again. */
+static void
+dc_timer_fired(struct loop *l, struct loop_timer *t, void *arg)
+{
+	dc_update(arg);
+}
+
 /* Returns 1 once nothing more is to be waited for. */
 static int
-dc_finished(struct dc_state *d, int *timeout)
+dc_finished(struct dc_state *d)
 {
-	long long	left;
-
-	*timeout = -1;
-	if (!d->in_eof) {
-		if (!dc_window_open(d))
-			*timeout = DC_STALL_MS;
+	if (d->probing || !d->in_eof)
 		return (0);
-	}
 	if (d->o->expect_replies >= 0 &&
 	    d->replies >= (unsigned long long)d->o->expect_replies)
 		return (1);
-	left = d->last_progress + d->o->reply_timeout_ms - clock_ms();
-	if (left <= 0)
-		return (1);
-	*timeout = (int)left;
-	return (0);
+	return (d->last_progress + d->o->reply_timeout_ms - clock_ms() <= 0);
+}
+
+/* Sets fd's mask when it changed; returns 0 or -1 with errno. */
+static int
+dc_watch(struct dc_state *d, int fd, int mask, loop_fd_cb cb)
+{
+	if (mask == loop_get_mask(d->loop, fd))
+		return (0);
+	return (loop_set_fd(d->loop, fd, mask, cb, d));
+}
+
+/*
+ * After every event: sends what it can, then says what to wait for
+ * next.  stdin is read only while its messages can be sent at once, so
+ * the socket's backpressure reaches the producer.
+ */
+static void
+dc_update(struct dc_state *d)
+{
+	long long	left;
+	int		rc, want_stdin;
+
+	if (!d->done && !d->in_eof && !d->probing &&
+	    (rc = dc_send_buffered(d)) != 0)
+		dc_stop(d, rc);
+	if (!d->done && dc_finished(d))
+		dc_stop(d, 0);
+	if (d->done)
+		return;
+	want_stdin = !d->stdin_eof && d->o->nsteps == 0 && !d->blocked &&
+	    !d->probing && dc_window_open(d);
+	if (dc_watch(d, d->fd, LOOP_READABLE |
+	    (d->blocked ? LOOP_WRITABLE : 0), dc_socket_ready) == -1 ||
+	    dc_watch(d, STDIN_FILENO, want_stdin ? LOOP_READABLE : 0,
+	    dc_stdin_ready) == -1) {
+		log_syserr("event loop");
+		dc_stop(d, SOCKIT_EXIT_RUNTIME);
+		return;
+	}
+	/* A closed window opens when a reply comes or the peer stays mute. */
+	if (!d->in_eof && !d->probing && !d->blocked && !dc_window_open(d)) {
+		if (!loop_timer_armed(&d->stall_timer))
+			(void)loop_timer_set(d->loop, &d->stall_timer,
+			    DC_STALL_MS);
+	} else
+		loop_timer_cancel(d->loop, &d->stall_timer);
+	if (d->in_eof && !d->probing) {
+		left = d->last_progress + d->o->reply_timeout_ms - clock_ms();
+		(void)loop_timer_set(d->loop, &d->reply_timer,
+		    left > 0 ? left : 0);
+	}
 }
 
 static int
-dc_loop(struct dc_state *d)
+dc_init(struct dc_state *d, const struct client_opts *o, int fd, size_t max)
 {
-	struct pollfd	pfd[2];
-	int		timeout, rc = 0, nfds;
+	static unsigned char	rbuf[DC_RECV_MAX];
 
-	while (rc == 0 && !dc_finished(d, &timeout)) {
-		pfd[0].fd = d->fd;
-		pfd[0].events = POLLIN | (d->blocked ? POLLOUT : 0);
-		nfds = 1;
-		if (!d->stdin_eof && d->o->nsteps == 0 && !d->blocked &&
-		    dc_window_open(d)) {
-			pfd[1].fd = STDIN_FILENO;
-			pfd[1].events = POLLIN;
-			nfds = 2;
-		}
-		if (poll(pfd, (nfds_t)nfds, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_syserr("poll");
-			return (SOCKIT_EXIT_RUNTIME);
-		}
-		if (pfd[0].revents & POLLOUT)
-			d->blocked = 0;
-		if (pfd[0].revents & ~POLLOUT)
-			rc = dc_recv(d);
-		if (rc == 0 && nfds == 2 && pfd[1].revents != 0)
-			rc = dc_read_stdin(d);
-		if (rc == 0 && !d->in_eof)
-			rc = dc_send_buffered(d);
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->fd = fd;
+	d->max = max;
+	d->rbuf = rbuf;
+	d->windowed = 1;
+	d->local = dgram_local_spec(&o->frames);
+	d->last_progress = clock_ms();
+	frame_dec_init(&d->dec, d->local);
+	if ((d->loop = loop_new()) == NULL) {
+		log_syserr("event loop");
+		return (-1);
 	}
-	return (rc);
+	loop_timer_init(&d->probe_timer, dc_probe_quiet, d);
+	loop_timer_init(&d->retry_timer, dc_probe_retry, d);
+	loop_timer_init(&d->stall_timer, dc_timer_fired, d);
+	loop_timer_init(&d->reply_timer, dc_timer_fired, d);
+	if (sock_set_nonblock(fd, 1) == -1) {
+		log_syserr("socket");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Fewer replies than expected is exit 6 (4 without --expect-replies). */
+static int
+dc_result(struct dc_state *d)
+{
+	const struct client_opts *o = d->o;
+
+	if (d->rc != 0)
+		return (d->rc);
+	if (o->expect_replies >= 0 &&
+	    d->replies < (unsigned long long)o->expect_replies) {
+		log_error("--expect-replies %ld: got %llu", o->expect_replies,
+		    d->replies);
+		return (SOCKIT_EXIT_EXPECT);
+	}
+	if (o->expect_replies < 0 && d->replies < d->sent) {
+		/* Fewer replies than messages when --reply-timeout ran out. */
+		log_error("--reply-timeout: %llu of %llu messages answered",
+		    d->replies, d->sent);
+		return (SOCKIT_EXIT_TIMEOUT);
+	}
+	return (SOCKIT_EXIT_OK);
 }
 
 int
 dgram_client(const struct client_opts *o, int fd, size_t max)
 {
-	static unsigned char	rbuf[DC_RECV_MAX];
-	struct dc_state		d;
-	long long		started = clock_ms();
-	int			rc;
+	struct dc_state	d;
+	long long	started = clock_ms();
+	int		rc;
 
-	memset(&d, 0, sizeof(d));
-	d.o = o;
-	d.fd = fd;
-	d.max = max;
-	d.rbuf = rbuf;
-	d.windowed = 1;
-	d.local = dgram_local_spec(&o->frames);
-	d.last_progress = started;
-	frame_dec_init(&d.dec, d.local);
-	if (sock_set_nonblock(fd, 1) == -1) {
-		log_syserr("socket");
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	rc = dc_send_buffered(&d);
-	if (rc == 0)
-		rc = dc_loop(&d);
-	if (rc == 0 && o->expect_replies >= 0 &&
-	    d.replies < (unsigned long long)o->expect_replies) {
-		log_error("--expect-replies %ld: got %llu", o->expect_replies,
-		    d.replies);
-		rc = SOCKIT_EXIT_EXPECT;
-	} else if (rc == 0 && o->expect_replies < 0 && d.replies < d.sent) {
-		/* Fewer replies than messages when --reply-timeout ran out. */
-		log_error("--reply-timeout: %llu of %llu messages answered",
-		    d.replies, d.sent);
-		rc = SOCKIT_EXIT_TIMEOUT;
+	if (dc_init(&d, o, fd, max) == -1)
+		rc = SOCKIT_EXIT_RUNTIME;
+	else {
+		dc_update(&d);
+		while (!d.done)
+			if (loop_process(d.loop, -1) == -1) {
+				log_syserr("event loop");
+				dc_stop(&d, SOCKIT_EXIT_RUNTIME);
+			}
+		rc = dc_result(&d);
 	}
 	d.x.secs = (double)(clock_ms() - started) / 1000.0;
 	if (sockit_config.stats)
 		log_stats(1, &d.x);
 	buf_free(&d.inb);
+	buf_free(&d.probe);
+	loop_free(d.loop);
 	(void)close(fd);
 	return (rc);
 }
