@@ -69,7 +69,7 @@ cmd_udp_client_run(const struct cmd_entry *self, int argc, char **argv,
 			log_syserr("connect %s", target);
 		return (exitcode_for_errno(errno));
 	}
-	return (dgram_client(o, fd, DGRAM_UDP_MAX));
+	return (dgram_client(o, fd));
 }
 
 static int

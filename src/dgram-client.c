@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "buf.h"
+#include "dgram-batch.h"
 #include "dgram.h"
 #include "exitcode.h"
 #include "log.h"
@@ -23,18 +24,21 @@
 #include "sock.h"
 #include "sockit.h"
 
-#define DC_RECV_MAX	(256 * 1024)
+#define DC_RECV_MAX	DGB_RECV_MAX
 #define DC_WINDOW	64	/* datagrams sent ahead of replies */
 #define DC_STALL_MS	20	/* no reply for this long: send anyway */
 #define DC_PROBE_MS	100	/* --wait-for: silence that means "up" */
 #define DC_RETRY_MS	50	/* --wait-for: pause between tries */
+#define DC_RCVBUF	(4 * 1024 * 1024) /* room for replies in flight */
 
 struct dc_state {
 	const struct client_opts *o;
 	const struct frame_spec	 *local;
 	struct loop		 *loop;
 	int			  fd;
-	size_t			  max;
+	size_t			  max;		/* the longest datagram */
+	size_t			  largest;	/* sent or received so far */
+	size_t			  rcvbuf;	/* the socket's SO_RCVBUF */
 	struct buf		  inb;
 	struct frame_dec	  dec;
 	int			  in_eof;	/* no more messages to send */
@@ -61,6 +65,7 @@ struct dc_state {
 };
 
 #define DC_AGAIN	(-1)	/* dc_send: the socket is full, retry */
+#define DC_SMALLER	(-2)	/* dc_send: too long after all; d->max cut */
 
 static void	dc_update(struct dc_state *);
 
@@ -155,10 +160,13 @@ dc_probe_readable(struct dc_state *d)
 
 /*
  * Sends one message; returns 0, DC_AGAIN when the socket cannot take it
- * now (a Unix datagram queue holds only a few), or an exit code.
+ * now (a Unix datagram queue holds only a few), or an exit code.  A raw
+ * stdin chunk (chunk set) that the socket refuses as too long after all
+ * (EMSGSIZE: the maximum was a guess) lowers d->max and returns
+ * DC_SMALLER: it is sent again as smaller chunks.
  */
 static int
-dc_send(struct dc_state *d, const unsigned char *p, size_t n)
+dc_send(struct dc_state *d, const unsigned char *p, size_t n, int chunk)
 {
 	ssize_t	w;
 
@@ -174,25 +182,39 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 		d->blocked = 1;
 		return (DC_AGAIN);
 	}
+	if (w == -1 && errno == EMSGSIZE && chunk && n > 1) {
+		d->max = n / 2;
+		return (DC_SMALLER);
+	}
 	if (w == -1) {
 		log_syserr("send");
 		return (exitcode_for_errno(errno));
 	}
 	d->sent++;
 	d->x.out += n;
+	if (n > d->largest)
+		d->largest = n;
 	if (d->sent == 1 && d->o->wait_for_ms > 0)
 		return (dc_probe_start(d, p, n));
 	return (0);
 }
 
 /*
- * The window keeps a burst from overflowing the peer's receive queue when
- * it answers each datagram; a peer that stays silent is not waited for.
+ * The window keeps a burst from overflowing the peer's receive queue, and
+ * the replies from overflowing ours, when the peer answers each datagram:
+ * at most DC_WINDOW datagrams ahead of the replies, and at most half our
+ * receive buffer of replies the size of the longest datagram yet (the
+ * kernel also charges its own overhead to the buffer).  A peer that
+ * stays silent is not waited for.
  */
 static int
 dc_window_open(struct dc_state *d)
 {
-	if (d->sent - d->replies < DC_WINDOW)
+	unsigned long long	window = DC_WINDOW;
+
+	if (d->largest > 0 && d->rcvbuf / 2 / d->largest < window)
+		window = d->rcvbuf / 2 / d->largest;
+	if (d->sent - d->replies < (window > 0 ? window : 1))
 		return (1);
 	if (d->replies == 0 && clock_ms() - d->last_progress >= DC_STALL_MS)
 		d->windowed = 0;
@@ -210,7 +232,7 @@ dc_send_buffered(struct dc_state *d)
 	while (!d->blocked && !d->probing && dc_window_open(d)) {
 		if (d->next_step < d->o->nsteps) {
 			rc = dc_send(d, d->o->steps[d->next_step].data,
-			    d->o->steps[d->next_step].len);
+			    d->o->steps[d->next_step].len, 0);
 			if (rc == DC_AGAIN)
 				return (0);
 			d->next_step++;
@@ -226,8 +248,8 @@ dc_send_buffered(struct dc_state *d)
 		}
 		st = frame_decode(&d->dec, BUF_HEAD(&d->inb), d->inb.len, &m);
 		if (st == FRAME_TOO_BIG) {
-			log_error("stdin: message over the maximum of %zu bytes",
-			    d->max);
+			log_error("stdin: message over the --max-frame of %llu "
+			    "bytes", (unsigned long long)d->local->max_len);
 			return (SOCKIT_EXIT_RUNTIME);
 		}
 		if (st == FRAME_NEED_MORE && d->stdin_eof && d->inb.len > 0) {
@@ -244,9 +266,15 @@ dc_send_buffered(struct dc_state *d)
 		}
 		if (st != FRAME_OK)
 			break;
-		rc = dc_send(d, BUF_HEAD(&d->inb) + m.off, m.len);
+		/* Raw stdin goes out in chunks of at most a datagram. */
+		if (d->local->kind == FRAME_RAW && m.len > d->max)
+			m.len = m.consumed = d->max;
+		rc = dc_send(d, BUF_HEAD(&d->inb) + m.off, m.len,
+		    d->local->kind == FRAME_RAW);
 		if (rc == DC_AGAIN)
 			return (0);
+		if (rc == DC_SMALLER)
+			continue;
 		buf_consume(&d->inb, m.consumed);
 		if (rc != 0)
 			return (rc);
@@ -256,18 +284,26 @@ dc_send_buffered(struct dc_state *d)
 	return (0);
 }
 
-/* Reads a chunk of stdin; at EOF a last unterminated line is a message. */
+/*
+ * Reads a chunk of stdin; at EOF a last unterminated line is a message.
+ * Raw stdin is read at most a datagram at a time, so that each read
+ * becomes one datagram, as with nc -u.
+ */
 static int
 dc_read_stdin(struct dc_state *d)
 {
+	size_t	room;
 	ssize_t	n;
 
 	if (buf_reserve(&d->inb, 65536) == -1) {
 		log_syserr("stdin");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
+	room = BUF_SPACE(&d->inb);
+	if (d->local->kind == FRAME_RAW && room > d->max)
+		room = d->max;
 	do {
-		n = read(STDIN_FILENO, BUF_TAIL(&d->inb), BUF_SPACE(&d->inb));
+		n = read(STDIN_FILENO, BUF_TAIL(&d->inb), room);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return (0);
@@ -302,6 +338,8 @@ dc_recv(struct dc_state *d)
 	}
 	d->replies++;
 	d->x.in += (unsigned long long)n;
+	if ((size_t)n > d->largest)
+		d->largest = (size_t)n;
 	d->last_progress = clock_ms();
 	hl = frame_encode_head(d->local, (size_t)n, head);
 	tl = frame_encode_tail(d->local, (size_t)n, tail);
@@ -417,15 +455,30 @@ dc_update(struct dc_state *d)
 	}
 }
 
+/* Grows the receive buffer where allowed; returns its size. */
+static size_t
+dc_grow_rcvbuf(int fd)
+{
+	socklen_t	len = sizeof(int);
+	int		size = DC_RCVBUF;
+
+	/* Best effort: the system caps it (net.core.rmem_max). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) == -1 ||
+	    size <= 0)
+		return (0);
+	return ((size_t)size);
+}
+
 static int
-dc_init(struct dc_state *d, const struct client_opts *o, int fd, size_t max)
+dc_init(struct dc_state *d, const struct client_opts *o, int fd)
 {
 	static unsigned char	rbuf[DC_RECV_MAX];
 
 	memset(d, 0, sizeof(*d));
 	d->o = o;
 	d->fd = fd;
-	d->max = max;
+	d->max = dgb_max(fd, NULL);
 	d->rbuf = rbuf;
 	d->windowed = 1;
 	d->local = dgram_local_spec(&o->frames);
@@ -443,6 +496,7 @@ dc_init(struct dc_state *d, const struct client_opts *o, int fd, size_t max)
 		log_syserr("socket");
 		return (-1);
 	}
+	d->rcvbuf = dc_grow_rcvbuf(fd);
 	return (0);
 }
 
@@ -470,13 +524,13 @@ dc_result(struct dc_state *d)
 }
 
 int
-dgram_client(const struct client_opts *o, int fd, size_t max)
+dgram_client(const struct client_opts *o, int fd)
 {
 	struct dc_state	d;
 	long long	started = clock_ms();
 	int		rc;
 
-	if (dc_init(&d, o, fd, max) == -1)
+	if (dc_init(&d, o, fd) == -1)
 		rc = SOCKIT_EXIT_RUNTIME;
 	else {
 		dc_update(&d);
@@ -520,5 +574,5 @@ dgram_client_unix(const struct client_opts *o, const struct addr_unix *a,
 		(void)close(fd);
 		return (exitcode_for_errno(errno));
 	}
-	return (dgram_client(o, fd, DC_RECV_MAX));
+	return (dgram_client(o, fd));
 }

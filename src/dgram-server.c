@@ -83,6 +83,7 @@ struct dg_server {
 	struct sockaddr_storage	  last;
 	socklen_t		  lastlen;
 	struct buf		  inb;		/* stdin, --stdio */
+	int			  stdin_open;	/* --stdio, until stdin EOF */
 	struct frame_dec	  dec;
 	unsigned long long	  total;
 	struct log_xfer		  sum;
@@ -233,7 +234,7 @@ dg_unsent(const struct dgb_send *m, int err, void *arg)
 		return;
 	}
 	dg_peer_name(m->sa, m->salen, name, sizeof(name));
-	log_event(LOG_VERBOSE, "send-error", name, NULL, strerror(err));
+	log_event(LOG_NOTICE, "send-error", name, NULL, strerror(err));
 }
 
 /* Sends one datagram now, or queues it when the socket is full. */
@@ -263,7 +264,7 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 			return;
 		if (!sock_send_full(errno)) {
 			dg_peer_name(sa, len, name, sizeof(name));
-			log_event(LOG_VERBOSE, "send-error", name, NULL,
+			log_event(LOG_NOTICE, "send-error", name, NULL,
 			    strerror(errno));
 			return;
 		}
@@ -273,12 +274,15 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 		log_event(LOG_NOTICE, "dropped", name, NULL,
 		    "reply queue full");
 	}
+	/* Called from outside dg_readable too (stdin, --exec): wait. */
+	dg_update_mask(s);
 }
 
 static void
 dg_flush_queue(struct dg_server *s)
 {
 	struct dg_reply	*r;
+	char		 name[SOCK_ADDR_LEN];
 	ssize_t		 w;
 
 	while ((r = s->qhead) != NULL) {
@@ -288,6 +292,11 @@ dg_flush_queue(struct dg_server *s)
 			continue;
 		if (w == -1 && sock_send_full(errno))
 			return;
+		if (w == -1) {
+			dg_peer_name(&r->sa, r->len, name, sizeof(name));
+			log_event(LOG_NOTICE, "send-error", name, NULL,
+			    strerror(errno));
+		}
 		/* Sent, or failed for this peer only: next one. */
 		s->qhead = r->next;
 		if (s->qhead == NULL)
@@ -544,7 +553,34 @@ dg_recv_batch(struct dg_server *s)
 	return (n < DGB_SLOTS ? -1 : 0);
 }
 
-/* --stdio: each stdin message goes to the last peer heard from. */
+/*
+ * --stdio: one stdin message to the last peer heard from.  Raw stdin has
+ * no messages: it goes out in chunks of at most a datagram.  What cannot
+ * be sent is said, never dropped in silence.
+ */
+static void
+dg_send_stdin(struct dg_server *s, const unsigned char *p, size_t n)
+{
+	size_t	max, chunk;
+
+	if (s->lastlen == 0) {
+		log_error("stdin message of %zu bytes dropped: no peer yet", n);
+		return;
+	}
+	max = dgb_max(s->fd, &s->last);
+	if (s->local->kind != FRAME_RAW && n > max) {
+		log_error("stdin message of %zu bytes is over the datagram "
+		    "maximum of %zu: not sent", n, max);
+		return;
+	}
+	do {
+		chunk = n < max ? n : max;
+		dg_send(s, &s->last, s->lastlen, p, chunk);
+		p += chunk;
+		n -= chunk;
+	} while (n > 0);
+}
+
 static void
 dg_stdin_readable(struct loop *l, int fd, int mask, void *arg)
 {
@@ -563,21 +599,17 @@ dg_stdin_readable(struct loop *l, int fd, int mask, void *arg)
 	if (n <= 0) {
 		if (n == -1)
 			log_syserr("read stdin");
-		(void)loop_set_fd(l, fd, 0, NULL, NULL);
-		if (s->inb.len > 0 && s->lastlen > 0)
-			dg_send(s, &s->last, s->lastlen, BUF_HEAD(&s->inb),
-			    s->inb.len);
+		s->stdin_open = 0;
+		if (s->inb.len > 0)
+			dg_send_stdin(s, BUF_HEAD(&s->inb), s->inb.len);
 		buf_free(&s->inb);
+		dg_update_mask(s);
 		return;
 	}
 	s->inb.len += (size_t)n;
 	while ((st = frame_decode(&s->dec, BUF_HEAD(&s->inb), s->inb.len,
 	    &m)) == FRAME_OK) {
-		if (s->lastlen > 0)
-			dg_send(s, &s->last, s->lastlen,
-			    BUF_HEAD(&s->inb) + m.off, m.len);
-		else
-			log_error("stdin message dropped: no peer yet");
+		dg_send_stdin(s, BUF_HEAD(&s->inb) + m.off, m.len);
 		buf_consume(&s->inb, m.consumed);
 	}
 	if (st == FRAME_TOO_BIG) {
@@ -601,7 +633,10 @@ dg_readable(struct loop *l, int fd, int mask, void *arg)
 	dg_update_mask(s);
 }
 
-/* Reading stops while replies are queued: that is the backpressure. */
+/*
+ * Reading stops while replies are queued: that is the backpressure, on
+ * the socket and on stdin (--stdio) alike.
+ */
 static void
 dg_update_mask(struct dg_server *s)
 {
@@ -613,6 +648,10 @@ dg_update_mask(struct dg_server *s)
 		mask |= LOOP_READABLE;
 	if (mask != loop_get_mask(s->loop, s->fd))
 		(void)loop_set_fd(s->loop, s->fd, mask, dg_readable, s);
+	mask = s->stdin_open && s->qhead == NULL ? LOOP_READABLE : 0;
+	if (mask != loop_get_mask(s->loop, STDIN_FILENO))
+		(void)loop_set_fd(s->loop, STDIN_FILENO, mask,
+		    dg_stdin_readable, s);
 }
 
 static void
@@ -667,6 +706,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	s->o = o;
 	s->fd = fd;
 	s->local = dgram_local_spec(&o->frames);
+	s->stdin_open = o->handler == SERVER_STDIO;
 	frame_dec_init(&s->dec, s->local);
 	if (dgb_init(&s->batch, DG_BUFSIZE) == -1 ||
 	    (s->loop = loop_new()) == NULL) {

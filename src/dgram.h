@@ -19,11 +19,12 @@ int	dgram_serve(const struct server_opts *, int);
 
 /*
  * Sends stdin messages (or --send texts) on a connected datagram socket
- * and prints replies; max is the largest message allowed.  Returns an
- * exit code (3 when the peer's port is unreachable, 6 when fewer than
- * --expect-replies replies arrived).
+ * and prints replies.  A message may be as long as the socket allows
+ * (65507 bytes over IPv4); raw stdin is sent in chunks of at most that.
+ * Returns an exit code (3 when the peer's port is unreachable, 6 when
+ * fewer replies than expected arrived).
  */
-int	dgram_client(const struct client_opts *, int, size_t);
+int	dgram_client(const struct client_opts *, int);
 
 /* unix-client --dgram: binds an autobound name, connects, runs. */
 int	dgram_client_unix(const struct client_opts *, const struct addr_unix *,
