@@ -392,14 +392,25 @@ dc_timer_fired(struct loop *l, struct loop_timer *t, void *arg)
 	dc_update(arg);
 }
 
-/* Returns 1 once nothing more is to be waited for. */
+/* The replies to wait for: --expect-replies N, or one per datagram. */
+static unsigned long long
+dc_expected(const struct dc_state *d)
+{
+	if (d->o->expect_replies >= 0)
+		return ((unsigned long long)d->o->expect_replies);
+	return (d->sent);
+}
+
+/*
+ * Returns 1 once nothing more is to be waited for: every expected reply
+ * is in, or none came for --reply-timeout after the end of input.
+ */
 static int
 dc_finished(struct dc_state *d)
 {
 	if (d->probing || !d->in_eof)
 		return (0);
-	if (d->o->expect_replies >= 0 &&
-	    d->replies >= (unsigned long long)d->o->expect_replies)
+	if (d->replies >= dc_expected(d))
 		return (1);
 	return (d->last_progress + d->o->reply_timeout_ms - clock_ms() <= 0);
 }
@@ -500,27 +511,26 @@ dc_init(struct dc_state *d, const struct client_opts *o, int fd)
 	return (0);
 }
 
-/* Fewer replies than expected is exit 6 (4 without --expect-replies). */
+/*
+ * Fewer replies than expected when --reply-timeout ran out is exit 6,
+ * expectation not met, whether the expectation was --expect-replies N
+ * or the default one reply per datagram.
+ */
 static int
 dc_result(struct dc_state *d)
 {
 	const struct client_opts *o = d->o;
 
-	if (d->rc != 0)
+	if (d->rc != 0 || d->replies >= dc_expected(d))
 		return (d->rc);
-	if (o->expect_replies >= 0 &&
-	    d->replies < (unsigned long long)o->expect_replies) {
+	if (o->expect_replies >= 0)
 		log_error("--expect-replies %ld: got %llu", o->expect_replies,
 		    d->replies);
-		return (SOCKIT_EXIT_EXPECT);
-	}
-	if (o->expect_replies < 0 && d->replies < d->sent) {
-		/* Fewer replies than messages when --reply-timeout ran out. */
-		log_error("--reply-timeout: %llu of %llu messages answered",
-		    d->replies, d->sent);
-		return (SOCKIT_EXIT_TIMEOUT);
-	}
-	return (SOCKIT_EXIT_OK);
+	else
+		log_error("%llu of %llu datagrams answered within "
+		    "--reply-timeout %.3g s (--expect-replies 0: expect none)",
+		    d->replies, d->sent, (double)o->reply_timeout_ms / 1000);
+	return (SOCKIT_EXIT_EXPECT);
 }
 
 int

@@ -14,6 +14,16 @@
 /* The largest UDP payload over IPv4. */
 #define DGRAM_UDP_MAX	65507
 
+/*
+ * The reply options of datagram clients (udp-client, unix-client
+ * --dgram), parsed by client_opts_set().
+ */
+#define DGRAM_CLIENT_OPTIONS \
+	{ "reply-timeout", 0, ARGS_REQUIRED, CLIENT_OPT_REPLY_TIMEOUT, "SEC", \
+	  "after stdin EOF stop when no reply came for SEC (default 1)" }, \
+	{ "expect-replies", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT_REPLIES, "N", \
+	  "expect N replies, not one per datagram (fewer: exit 6)" }
+
 /* Serves datagrams on a bound socket until SIGINT/SIGTERM; exit code. */
 int	dgram_serve(const struct server_opts *, int);
 
