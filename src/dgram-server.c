@@ -69,6 +69,7 @@ struct dg_server {
 	int			  fd;
 	int			  sigfd;
 	int			  stopping;
+	int			  failed;	/* stdout failed (--stdio) */
 	struct dgb		  batch;	/* datagrams in and replies out */
 	int			  batching;	/* replies go to the batch */
 	struct dg_peer		 *peers[DG_BUCKETS];
@@ -458,6 +459,9 @@ dg_to_stdout(struct dg_server *s, const unsigned char *data, size_t n)
 	unsigned char	head[FRAME_HDR_MAX], tail[2];
 	int		hl, tl;
 
+	/* The rest of a received batch after stdout failed. */
+	if (s->failed)
+		return;
 	hl = frame_encode_head(s->local, n, head);
 	tl = frame_encode_tail(s->local, n, tail);
 	if (hl == -1 || tl == -1) {
@@ -468,7 +472,9 @@ dg_to_stdout(struct dg_server *s, const unsigned char *data, size_t n)
 	if (sock_write_all(STDOUT_FILENO, head, (size_t)hl) == -1 ||
 	    sock_write_all(STDOUT_FILENO, data, n) == -1 ||
 	    sock_write_all(STDOUT_FILENO, tail, (size_t)tl) == -1) {
+		/* As with tcp-server --stdio: an error, exit 1. */
 		log_syserr("write stdout");
+		s->failed = 1;
 		s->stopping = 1;
 		loop_stop(s->loop);
 	}
@@ -769,6 +775,8 @@ dgram_serve(const struct server_opts *o, int fd)
 		log_syserr("event loop");
 		rc = SOCKIT_EXIT_RUNTIME;
 	}
+	if (rc == SOCKIT_EXIT_OK && s.failed)
+		rc = SOCKIT_EXIT_RUNTIME;
 	if (s.loop != NULL) {
 		s.sum.secs = (double)(loop_now(s.loop) - s.started) / 1000.0;
 		dg_teardown(&s);
