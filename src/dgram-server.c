@@ -6,7 +6,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
+#include "spawn.h"
 
 #define DG_BUFSIZE	(256 * 1024)	/* > any datagram we accept */
 #define DG_BATCH	(64 / DGB_SLOTS) /* receive batches per wakeup */
@@ -50,9 +50,21 @@ struct dg_reply {
 	unsigned char		 data[];
 };
 
-/* An --exec child answering one datagram. */
+/* A datagram waiting for the --exec child of its peer's last one. */
+struct dg_wait {
+	struct dg_wait		*next;
+	size_t			 n;
+	unsigned char		 data[];
+};
+
+/*
+ * An --exec child answering one datagram.  Until it has ended and its
+ * reply is sent, it is its peer's job: the peer's next datagrams wait
+ * on it, so that the peer gets its replies in the order it sent.
+ */
 struct dg_job {
-	struct dg_job		*next;
+	struct dg_job		*next;		/* every job */
+	struct dg_job		*pnext;		/* the bucket of its peer */
 	struct dg_server	*srv;
 	pid_t			 pid;
 	int			 out;		/* child's stdout, or -1 */
@@ -61,6 +73,7 @@ struct dg_job {
 	struct sockaddr_storage	 sa;
 	socklen_t		 len;
 	struct loop_timer	 timer;
+	struct dg_wait		*whead, *wtail;	/* the peer's next ones */
 };
 
 struct dg_server {
@@ -80,6 +93,8 @@ struct dg_server {
 	size_t			  qbytes;
 	struct dg_job		 *jobs;
 	long			  njobs;
+	struct dg_job		 *peer_jobs[DG_BUCKETS];
+	size_t			  wbytes;	/* in dg_wait lists */
 	const struct frame_spec	 *local;
 	struct sockaddr_storage	  last;
 	socklen_t		  lastlen;
@@ -307,8 +322,21 @@ dg_flush_queue(struct dg_server *s)
 	}
 }
 
+/* The job of this peer, or NULL when it has none running. */
+static struct dg_job *
+dg_job_of(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len)
+{
+	struct dg_job	*j;
+
+	for (j = s->peer_jobs[dg_hash(sa, len)]; j != NULL; j = j->pnext)
+		if (j->len == len && memcmp(&j->sa, sa, len) == 0)
+			return (j);
+	return (NULL);
+}
+
 static void
-dg_job_free(struct dg_server *s, struct dg_job *j)
+dg_job_unlink(struct dg_server *s, struct dg_job *j)
 {
 	struct dg_job	**jp;
 
@@ -317,10 +345,87 @@ dg_job_free(struct dg_server *s, struct dg_job *j)
 			*jp = j->next;
 			break;
 		}
+	for (jp = &s->peer_jobs[dg_hash(&j->sa, j->len)]; *jp != NULL;
+	    jp = &(*jp)->pnext)
+		if (*jp == j) {
+			*jp = j->pnext;
+			break;
+		}
+}
+
+static void
+dg_job_free(struct dg_server *s, struct dg_job *j)
+{
+	struct dg_wait	*w;
+
+	dg_job_unlink(s, j);
+	while ((w = j->whead) != NULL) {
+		j->whead = w->next;
+		s->wbytes -= w->n;
+		free(w);
+	}
 	loop_timer_cancel(s->loop, &j->timer);
 	buf_free(&j->reply);
 	free(j);
 	s->njobs--;
+}
+
+/* Keeps a datagram until the peer's running job has ended. */
+static void
+dg_job_wait(struct dg_server *s, struct dg_job *j,
+    const unsigned char *data, size_t n)
+{
+	struct dg_wait	*w;
+	char		 peer[SOCK_ADDR_LEN];
+
+	if (s->wbytes + n > DG_QUEUE_MAX ||
+	    (w = malloc(sizeof(*w) + n)) == NULL) {
+		dg_peer_name(&j->sa, j->len, peer, sizeof(peer));
+		log_event(LOG_NOTICE, "dropped", peer, NULL,
+		    "--exec queue full");
+		return;
+	}
+	w->next = NULL;
+	w->n = n;
+	memcpy(w->data, data, n);
+	if (j->wtail != NULL)
+		j->wtail->next = w;
+	else
+		j->whead = w;
+	j->wtail = w;
+	s->wbytes += n;
+}
+
+static struct dg_job	*dg_exec_start(struct dg_server *,
+			    const struct sockaddr_storage *, socklen_t,
+			    const unsigned char *, size_t);
+
+/*
+ * The child has ended and its reply is sent: the peer's next datagram
+ * gets its own child, which inherits the ones still waiting.  One that
+ * cannot be started (logged) is dropped for the next.
+ */
+static void
+dg_job_finish(struct dg_server *s, struct dg_job *j)
+{
+	struct sockaddr_storage	 sa = j->sa;
+	socklen_t		 len = j->len;
+	struct dg_wait		*w = j->whead, *tail = j->wtail, *rest;
+	struct dg_job		*next;
+
+	j->whead = j->wtail = NULL;
+	dg_job_free(s, j);
+	for (; w != NULL; w = rest) {
+		rest = w->next;
+		s->wbytes -= w->n;
+		next = dg_exec_start(s, &sa, len, w->data, w->n);
+		free(w);
+		if (next != NULL) {
+			next->whead = rest;
+			next->wtail = rest != NULL ? tail : NULL;
+			break;
+		}
+	}
 }
 
 /* The child's stdout ended: its output is the reply. */
@@ -336,7 +441,7 @@ dg_job_output_done(struct dg_server *s, struct dg_job *j)
 	if (j->reply.len > 0)
 		dg_send(s, &j->sa, j->len, BUF_HEAD(&j->reply), j->reply.len);
 	if (j->reaped)
-		dg_job_free(s, j);
+		dg_job_finish(s, j);
 }
 
 static void
@@ -376,9 +481,12 @@ dg_job_expired(struct loop *l, struct loop_timer *t, void *arg)
 	(void)kill(j->pid, SIGKILL);
 }
 
-/* Runs the program with the datagram on its stdin. */
-static void
-dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
+/*
+ * Runs the program with the datagram on its stdin; returns its job, or
+ * NULL (logged) when it could not be started.
+ */
+static struct dg_job *
+dg_exec_start(struct dg_server *s, const struct sockaddr_storage *sa,
     socklen_t len, const unsigned char *data, size_t n)
 {
 	struct dg_job	*j;
@@ -390,21 +498,21 @@ dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
 		dg_peer_name(sa, len, peer, sizeof(peer));
 		log_event(LOG_NOTICE, "dropped", peer, NULL, "too many "
 		    "--exec children");
-		return;
+		return (NULL);
 	}
 	dg_peer_name(sa, len, peer, sizeof(peer));
 	sock_local_str(s->fd, local, sizeof(local));
 	if (sock_pipe(in) == -1) {
 		log_syserr("pipe");
 		free(j);
-		return;
+		return (NULL);
 	}
 	if (sock_pipe(out) == -1) {
 		log_syserr("pipe");
 		(void)close(in[0]);
 		(void)close(in[1]);
 		free(j);
-		return;
+		return (NULL);
 	}
 	j->pid = spawn_child(&s->o->exec, in[0], out[1], peer, local);
 	(void)close(in[0]);
@@ -416,7 +524,7 @@ dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
 	if (j->pid == -1) {
 		(void)close(out[0]);
 		free(j);
-		return;
+		return (NULL);
 	}
 	j->srv = s;
 	j->out = out[0];
@@ -429,25 +537,54 @@ dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
 	(void)loop_set_fd(s->loop, j->out, LOOP_READABLE, dg_job_readable, j);
 	j->next = s->jobs;
 	s->jobs = j;
+	j->pnext = s->peer_jobs[dg_hash(sa, len)];
+	s->peer_jobs[dg_hash(sa, len)] = j;
 	s->njobs++;
+	return (j);
+}
+
+/*
+ * --exec: a peer's datagram gets a child of its own at once, unless the
+ * child for the peer's previous one still runs; then it waits its turn.
+ * Different peers are answered concurrently.
+ */
+static void
+dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, const unsigned char *data, size_t n)
+{
+	struct dg_job	*j;
+
+	if ((j = dg_job_of(s, sa, len)) != NULL)
+		dg_job_wait(s, j, data, n);
+	else
+		(void)dg_exec_start(s, sa, len, data, n);
+}
+
+/* A child ended: its job is done once its output is in too. */
+static void
+dg_reaped(pid_t pid, int status, void *arg)
+{
+	struct dg_server	*s = arg;
+	struct dg_job		*j;
+	char			 why[64], peer[SOCK_ADDR_LEN];
+
+	for (j = s->jobs; j != NULL && j->pid != pid; j = j->next)
+		;
+	if (j == NULL)
+		return;
+	if (spawn_status_str(status, why, sizeof(why))[0] != '\0') {
+		dg_peer_name(&j->sa, j->len, peer, sizeof(peer));
+		log_event(LOG_VERBOSE, "exited", peer, NULL, why);
+	}
+	j->reaped = 1;
+	if (j->out == -1)
+		dg_job_finish(s, j);
 }
 
 static void
 dg_reap(struct dg_server *s)
 {
-	struct dg_job	*j;
-	pid_t		 pid;
-	int		 status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (j = s->jobs; j != NULL && j->pid != pid; j = j->next)
-			;
-		if (j == NULL)
-			continue;
-		j->reaped = 1;
-		if (j->out == -1)
-			dg_job_free(s, j);
-	}
+	(void)spawn_reap(dg_reaped, s);
 	if (s->stopping && s->njobs == 0)
 		loop_stop(s->loop);
 }
