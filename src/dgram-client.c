@@ -80,6 +80,19 @@ dc_stop(struct dc_state *d, int rc)
 }
 
 /*
+ * Arms t for ms from now; ms is never negative here (a deadline already
+ * passed is 0: at once).  Fails only without memory, which ends the run.
+ */
+static void
+dc_arm(struct dc_state *d, struct loop_timer *t, long long ms)
+{
+	if (loop_timer_set(d->loop, t, ms > 0 ? ms : 0) == -1) {
+		log_syserr("event loop");
+		dc_stop(d, SOCKIT_EXIT_RUNTIME);
+	}
+}
+
+/*
  * --wait-for: until the peer's port answers, the first datagram comes
  * back as ICMP port unreachable (ECONNREFUSED), which proves it was not
  * delivered; it is sent again every DC_RETRY_MS until the deadline.  A
@@ -95,7 +108,7 @@ dc_probe_start(struct dc_state *d, const unsigned char *p, size_t n)
 	}
 	d->probing = 1;
 	d->probe_deadline = clock_ms() + d->o->wait_for_ms;
-	(void)loop_timer_set(d->loop, &d->probe_timer, DC_PROBE_MS);
+	dc_arm(d, &d->probe_timer, DC_PROBE_MS);
 	return (0);
 }
 
@@ -118,7 +131,10 @@ dc_probe_quiet(struct loop *l, struct loop_timer *t, void *arg)
 	dc_update(d);
 }
 
-/* The pause after "unreachable" is over: send the first datagram again. */
+/*
+ * The pause after "unreachable" is over: send the first datagram again
+ * (a full socket buffer: after another pause).
+ */
 static void
 dc_probe_retry(struct loop *l, struct loop_timer *t, void *arg)
 {
@@ -128,12 +144,13 @@ dc_probe_retry(struct loop *l, struct loop_timer *t, void *arg)
 	do {
 		w = send(d->fd, BUF_HEAD(&d->probe), d->probe.len, 0);
 	} while (w == -1 && errno == EINTR);
-	if (w == -1 && errno != ECONNREFUSED) {
+	if (w == -1 && sock_send_full(errno))
+		dc_arm(d, &d->retry_timer, DC_RETRY_MS);
+	else if (w == -1 && errno != ECONNREFUSED) {
 		log_syserr("send");
 		dc_stop(d, SOCKIT_EXIT_RUNTIME);
-		return;
-	}
-	(void)loop_timer_set(l, &d->probe_timer, DC_PROBE_MS);
+	} else
+		dc_arm(d, &d->probe_timer, DC_PROBE_MS);
 }
 
 /* The socket is readable while probing: a reply, or "unreachable". */
@@ -155,7 +172,7 @@ dc_probe_readable(struct dc_state *d)
 		dc_stop(d, SOCKIT_EXIT_TIMEOUT);
 		return;
 	}
-	(void)loop_timer_set(d->loop, &d->retry_timer, DC_RETRY_MS);
+	dc_arm(d, &d->retry_timer, DC_RETRY_MS);
 }
 
 /*
@@ -455,14 +472,13 @@ dc_update(struct dc_state *d)
 	/* A closed window opens when a reply comes or the peer stays mute. */
 	if (!d->in_eof && !d->probing && !d->blocked && !dc_window_open(d)) {
 		if (!loop_timer_armed(&d->stall_timer))
-			(void)loop_timer_set(d->loop, &d->stall_timer,
-			    DC_STALL_MS);
+			dc_arm(d, &d->stall_timer, DC_STALL_MS);
 	} else
 		loop_timer_cancel(d->loop, &d->stall_timer);
+	/* What is left of --reply-timeout since the last reply (or EOF). */
 	if (d->in_eof && !d->probing) {
 		left = d->last_progress + d->o->reply_timeout_ms - clock_ms();
-		(void)loop_timer_set(d->loop, &d->reply_timer,
-		    left > 0 ? left : 0);
+		dc_arm(d, &d->reply_timer, left);
 	}
 }
 

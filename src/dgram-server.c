@@ -110,6 +110,19 @@ static void	dg_update_mask(struct dg_server *);
 static void	dg_send(struct dg_server *, const struct sockaddr_storage *,
 		    socklen_t, const unsigned char *, size_t);
 
+/*
+ * Arms t for ms from now (never negative: a bound already reached is 0,
+ * at once).  Returns 0, or -1 without memory (logged).
+ */
+static int
+dg_arm(struct dg_server *s, struct loop_timer *t, long long ms)
+{
+	if (loop_timer_set(s->loop, t, ms > 0 ? ms : 0) == 0)
+		return (0);
+	log_syserr("timer");
+	return (-1);
+}
+
 const struct frame_spec *
 dgram_local_spec(const struct frame_opts *f)
 {
@@ -208,7 +221,7 @@ dg_sweep(struct loop *l, struct loop_timer *t, void *arg)
 			dg_peer_close(s, p, NULL);
 		}
 	}
-	(void)loop_timer_set(l, t, s->o->peer_timeout_ms / 2 + 1);
+	(void)dg_arm(s, t, s->o->peer_timeout_ms / 2 + 1);
 }
 
 static int
@@ -531,8 +544,8 @@ dg_exec_start(struct dg_server *s, const struct sockaddr_storage *sa,
 	memcpy(&j->sa, sa, len);
 	j->len = len;
 	loop_timer_init(&j->timer, dg_job_expired, j);
-	(void)loop_timer_set(s->loop, &j->timer, s->o->idle_ms > 0 ?
-	    s->o->idle_ms : DG_EXEC_TIMEOUT);
+	(void)dg_arm(s, &j->timer, s->o->idle_ms > 0 ? s->o->idle_ms :
+	    DG_EXEC_TIMEOUT);
 	(void)sock_set_nonblock(j->out, 1);
 	(void)loop_set_fd(s->loop, j->out, LOOP_READABLE, dg_job_readable, j);
 	j->next = s->jobs;
@@ -815,10 +828,9 @@ dg_signal(struct loop *l, int fd, int mask, void *arg)
 			continue;
 		}
 		s->stopping = 1;
-		if (s->njobs == 0)
+		/* No timer for the drain: no drain. */
+		if (s->njobs == 0 || dg_arm(s, &s->drain, s->o->drain_ms) == -1)
 			loop_stop(l);
-		else
-			(void)loop_timer_set(l, &s->drain, s->o->drain_ms);
 	}
 }
 
@@ -861,7 +873,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	s->started = loop_now(s->loop);
 	loop_timer_init(&s->sweep, dg_sweep, s);
 	loop_timer_init(&s->drain, dg_drain_expired, s);
-	(void)loop_timer_set(s->loop, &s->sweep, o->peer_timeout_ms / 2 + 1);
+	(void)dg_arm(s, &s->sweep, o->peer_timeout_ms / 2 + 1);
 	dg_grow_buffers(fd);
 	if ((s->sigfd = sig_open(sigs)) == -1 ||
 	    loop_set_fd(s->loop, s->sigfd, LOOP_READABLE, dg_signal, s) == -1 ||
