@@ -28,7 +28,7 @@ static const struct args_opt cmd_udp_client_options[] = {
 	  "send TEXT (escapes decoded) as a datagram instead of stdin" },
 	{ "wait-for", 0, ARGS_REQUIRED, CLIENT_OPT_WAIT_FOR, "SEC",
 	  "resend the first datagram while the port is unreachable" },
-	CLIENT_DGRAM_OPTIONS,
+	DGRAM_CLIENT_OPTIONS,
 	FRAMEOPT_DGRAM_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
@@ -69,7 +69,7 @@ cmd_udp_client_run(const struct cmd_entry *self, int argc, char **argv,
 			log_syserr("connect %s", target);
 		return (exitcode_for_errno(errno));
 	}
-	return (dgram_client(o, fd, DGRAM_UDP_MAX));
+	return (dgram_client(o, fd));
 }
 
 static int

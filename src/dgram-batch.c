@@ -17,6 +17,70 @@
 #include "dgram-batch.h"
 #include "sock.h"
 
+/*
+ * Linux refuses a Unix datagram longer than the send buffer less 32
+ * bytes (af_unix.c: len > sk_sndbuf - 32), and SO_SNDBUF reads back
+ * that buffer size.  Elsewhere the buffer size is the closest guess.
+ */
+#ifdef __linux__
+#define DGB_UNIX_OVERHEAD	32
+#else
+#define DGB_UNIX_OVERHEAD	0
+#endif
+
+/* IPv4 limits an IPv4 or IPv4-mapped address, or a dual-stack socket. */
+static size_t
+dgb_max_inet6(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
+	const struct in6_addr		*a = &sin6->sin6_addr;
+
+	if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_UNSPECIFIED(a))
+		return (DGB_UDP4_MAX);
+	return (DGB_UDP6_MAX);
+}
+
+static size_t
+dgb_max_unix(int fd)
+{
+	socklen_t	len = sizeof(int);
+	int		sndbuf;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == -1 ||
+	    sndbuf <= DGB_UNIX_OVERHEAD)
+		return (DGB_UDP4_MAX);
+	if ((size_t)(sndbuf - DGB_UNIX_OVERHEAD) > DGB_RECV_MAX)
+		return (DGB_RECV_MAX);
+	return ((size_t)(sndbuf - DGB_UNIX_OVERHEAD));
+}
+
+size_t
+dgb_max(int fd, const struct sockaddr_storage *to)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	/* Without a destination: the peer, else what the socket is bound to. */
+	if (to == NULL) {
+		memset(&ss, 0, sizeof(ss));
+		if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1) {
+			len = sizeof(ss);
+			if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+				return (DGB_UDP4_MAX);
+		}
+		to = &ss;
+	}
+	switch (to->ss_family) {
+	case AF_INET6:
+		return (dgb_max_inet6(to));
+	case AF_UNIX:
+		return (dgb_max_unix(fd));
+	case AF_INET:
+	default:
+		return (DGB_UDP4_MAX);
+	}
+}
+
 int
 dgb_init(struct dgb *b, size_t slot)
 {

@@ -20,6 +20,9 @@
 #define DGB_SENDS	(2 * DGB_SLOTS)	/* a reply and a banner each */
 #define DGB_GSO_SEGS	64		/* the kernel's UDP_MAX_SEGMENTS */
 #define DGB_GSO_BYTES	65000		/* under the 64 KiB IP datagram */
+#define DGB_UDP4_MAX	65507		/* the largest UDP payload over IPv4 */
+#define DGB_UDP6_MAX	65527		/* over IPv6 (no jumbograms) */
+#define DGB_RECV_MAX	(256 * 1024)	/* the longest datagram received */
 
 struct dgb_msg {
 	struct sockaddr_storage	 sa;
@@ -52,6 +55,16 @@ union dgb_cmsg {
 
 /* Called for each datagram the batch could not send. */
 typedef void (*dgb_unsent_cb)(const struct dgb_send *, int, void *);
+
+/*
+ * The largest datagram fd can send to the address to (NULL: to the peer
+ * of a connected socket, or to any peer): 65507 bytes over IPv4 (also to
+ * an IPv4-mapped address), 65527 over IPv6, and for a Unix datagram
+ * socket what its send buffer holds (SO_SNDBUF less the kernel's
+ * per-datagram overhead), at most DGB_RECV_MAX.  A send of more fails
+ * with EMSGSIZE.
+ */
+size_t	dgb_max(int, const struct sockaddr_storage *);
 
 /* Slots of the given size; returns 0 or -1 (ENOMEM). */
 int	dgb_init(struct dgb *, size_t);

@@ -9,32 +9,36 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "buf.h"
+#include "dgram-batch.h"
 #include "dgram.h"
 #include "exitcode.h"
 #include "log.h"
+#include "loop.h"
 #include "sock.h"
 #include "sockit.h"
 
-#define DC_RECV_MAX	(256 * 1024)
+#define DC_RECV_MAX	DGB_RECV_MAX
 #define DC_WINDOW	64	/* datagrams sent ahead of replies */
 #define DC_STALL_MS	20	/* no reply for this long: send anyway */
 #define DC_PROBE_MS	100	/* --wait-for: silence that means "up" */
 #define DC_RETRY_MS	50	/* --wait-for: pause between tries */
+#define DC_RCVBUF	(4 * 1024 * 1024) /* room for replies in flight */
 
 struct dc_state {
 	const struct client_opts *o;
 	const struct frame_spec	 *local;
+	struct loop		 *loop;
 	int			  fd;
-	size_t			  max;
+	size_t			  max;		/* the longest datagram */
+	size_t			  largest;	/* sent or received so far */
+	size_t			  rcvbuf;	/* the socket's SO_RCVBUF */
 	struct buf		  inb;
 	struct frame_dec	  dec;
 	int			  in_eof;	/* no more messages to send */
@@ -45,51 +49,141 @@ struct dc_state {
 	int			  windowed;	/* the peer answers: pace */
 	int			  stdin_eof;
 	int			  blocked;	/* send said EAGAIN */
+	int			  done;		/* nothing more to wait for */
+	int			  rc;		/* the exit code once done */
 	unsigned char		 *rbuf;
+
+	/* --wait-for: the first datagram, sent again until delivered. */
+	int			  probing;
+	long long		  probe_deadline;
+	struct buf		  probe;
+	struct loop_timer	  probe_timer;	/* silence: somebody is there */
+	struct loop_timer	  retry_timer;	/* the pause before a resend */
+
+	struct loop_timer	  stall_timer;	/* the window is closed */
+	struct loop_timer	  reply_timer;	/* --reply-timeout */
 };
 
 #define DC_AGAIN	(-1)	/* dc_send: the socket is full, retry */
+#define DC_SMALLER	(-2)	/* dc_send: too long after all; d->max cut */
+
+static void	dc_update(struct dc_state *);
+
+/* Ends the run with exit code rc (the first one set wins). */
+static void
+dc_stop(struct dc_state *d, int rc)
+{
+	if (d->rc == 0)
+		d->rc = rc;
+	d->done = 1;
+	loop_stop(d->loop);
+}
 
 /*
- * --wait-for: until the peer's port answers, the first datagram comes
- * back as ICMP port unreachable (ECONNREFUSED), which proves it was not
- * delivered; send it again until the deadline.  A reply, or silence for
- * DC_PROBE_MS, means somebody is there.  Returns 0 or an exit code.
+ * Arms t for ms from now; ms is never negative here (a deadline already
+ * passed is 0: at once).  Fails only without memory, which ends the run.
  */
-static int
-dc_wait_for_peer(struct dc_state *d, const unsigned char *p, size_t n)
+static void
+dc_arm(struct dc_state *d, struct loop_timer *t, long long ms)
 {
-	struct pollfd	pfd;
-	long long	deadline = clock_ms() + d->o->wait_for_ms;
-	unsigned char	b;
-
-	pfd.fd = d->fd;
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, DC_PROBE_MS) <= 0)
-			return (0);
-		if (recv(d->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
-		    errno != ECONNREFUSED)
-			return (0);
-		if (clock_ms() + DC_RETRY_MS >= deadline) {
-			log_error("nobody answered within --wait-for %.3g s",
-			    (double)d->o->wait_for_ms / 1000);
-			return (SOCKIT_EXIT_TIMEOUT);
-		}
-		(void)poll(NULL, 0, DC_RETRY_MS);
-		if (send(d->fd, p, n, 0) == -1 && errno != ECONNREFUSED) {
-			log_syserr("send");
-			return (SOCKIT_EXIT_RUNTIME);
-		}
+	if (loop_timer_set(d->loop, t, ms > 0 ? ms : 0) == -1) {
+		log_syserr("event loop");
+		dc_stop(d, SOCKIT_EXIT_RUNTIME);
 	}
 }
 
 /*
- * Sends one message; returns 0, DC_AGAIN when the socket cannot take it
- * now (a Unix datagram queue holds only a few), or an exit code.
+ * --wait-for: until the peer's port answers, the first datagram comes
+ * back as ICMP port unreachable (ECONNREFUSED), which proves it was not
+ * delivered; it is sent again every DC_RETRY_MS until the deadline.  A
+ * reply, or silence for DC_PROBE_MS, means somebody is there.  Nothing
+ * else is sent meanwhile.
  */
 static int
-dc_send(struct dc_state *d, const unsigned char *p, size_t n)
+dc_probe_start(struct dc_state *d, const unsigned char *p, size_t n)
+{
+	if (buf_append(&d->probe, p, n) == -1) {
+		log_syserr("--wait-for");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	d->probing = 1;
+	d->probe_deadline = clock_ms() + d->o->wait_for_ms;
+	dc_arm(d, &d->probe_timer, DC_PROBE_MS);
+	return (0);
+}
+
+static void
+dc_probe_done(struct dc_state *d)
+{
+	d->probing = 0;
+	loop_timer_cancel(d->loop, &d->probe_timer);
+	loop_timer_cancel(d->loop, &d->retry_timer);
+	buf_free(&d->probe);
+}
+
+/* Silence for DC_PROBE_MS after a send: the datagram was delivered. */
+static void
+dc_probe_quiet(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dc_state	*d = arg;
+
+	dc_probe_done(d);
+	dc_update(d);
+}
+
+/*
+ * The pause after "unreachable" is over: send the first datagram again
+ * (a full socket buffer: after another pause).
+ */
+static void
+dc_probe_retry(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct dc_state	*d = arg;
+	ssize_t		 w;
+
+	do {
+		w = send(d->fd, BUF_HEAD(&d->probe), d->probe.len, 0);
+	} while (w == -1 && errno == EINTR);
+	if (w == -1 && sock_send_full(errno))
+		dc_arm(d, &d->retry_timer, DC_RETRY_MS);
+	else if (w == -1 && errno != ECONNREFUSED) {
+		log_syserr("send");
+		dc_stop(d, SOCKIT_EXIT_RUNTIME);
+	} else
+		dc_arm(d, &d->probe_timer, DC_PROBE_MS);
+}
+
+/* The socket is readable while probing: a reply, or "unreachable". */
+static void
+dc_probe_readable(struct dc_state *d)
+{
+	unsigned char	b;
+
+	if (recv(d->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+	    errno != ECONNREFUSED) {
+		/* A reply (read as one next), or no news: it got there. */
+		dc_probe_done(d);
+		return;
+	}
+	loop_timer_cancel(d->loop, &d->probe_timer);
+	if (clock_ms() + DC_RETRY_MS >= d->probe_deadline) {
+		log_error("nobody answered within --wait-for %.3g s",
+		    (double)d->o->wait_for_ms / 1000);
+		dc_stop(d, SOCKIT_EXIT_TIMEOUT);
+		return;
+	}
+	dc_arm(d, &d->retry_timer, DC_RETRY_MS);
+}
+
+/*
+ * Sends one message; returns 0, DC_AGAIN when the socket cannot take it
+ * now (a Unix datagram queue holds only a few), or an exit code.  A raw
+ * stdin chunk (chunk set) that the socket refuses as too long after all
+ * (EMSGSIZE: the maximum was a guess) lowers d->max and returns
+ * DC_SMALLER: it is sent again as smaller chunks.
+ */
+static int
+dc_send(struct dc_state *d, const unsigned char *p, size_t n, int chunk)
 {
 	ssize_t	w;
 
@@ -105,25 +199,39 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n)
 		d->blocked = 1;
 		return (DC_AGAIN);
 	}
+	if (w == -1 && errno == EMSGSIZE && chunk && n > 1) {
+		d->max = n / 2;
+		return (DC_SMALLER);
+	}
 	if (w == -1) {
 		log_syserr("send");
 		return (exitcode_for_errno(errno));
 	}
 	d->sent++;
 	d->x.out += n;
+	if (n > d->largest)
+		d->largest = n;
 	if (d->sent == 1 && d->o->wait_for_ms > 0)
-		return (dc_wait_for_peer(d, p, n));
+		return (dc_probe_start(d, p, n));
 	return (0);
 }
 
 /*
- * The window keeps a burst from overflowing the peer's receive queue when
- * it answers each datagram; a peer that stays silent is not waited for.
+ * The window keeps a burst from overflowing the peer's receive queue, and
+ * the replies from overflowing ours, when the peer answers each datagram:
+ * at most DC_WINDOW datagrams ahead of the replies, and at most half our
+ * receive buffer of replies the size of the longest datagram yet (the
+ * kernel also charges its own overhead to the buffer).  A peer that
+ * stays silent is not waited for.
  */
 static int
 dc_window_open(struct dc_state *d)
 {
-	if (d->sent - d->replies < DC_WINDOW)
+	unsigned long long	window = DC_WINDOW;
+
+	if (d->largest > 0 && d->rcvbuf / 2 / d->largest < window)
+		window = d->rcvbuf / 2 / d->largest;
+	if (d->sent - d->replies < (window > 0 ? window : 1))
 		return (1);
 	if (d->replies == 0 && clock_ms() - d->last_progress >= DC_STALL_MS)
 		d->windowed = 0;
@@ -138,10 +246,10 @@ dc_send_buffered(struct dc_state *d)
 	enum frame_status	st;
 	int			rc;
 
-	while (!d->blocked && dc_window_open(d)) {
+	while (!d->blocked && !d->probing && dc_window_open(d)) {
 		if (d->next_step < d->o->nsteps) {
 			rc = dc_send(d, d->o->steps[d->next_step].data,
-			    d->o->steps[d->next_step].len);
+			    d->o->steps[d->next_step].len, 0);
 			if (rc == DC_AGAIN)
 				return (0);
 			d->next_step++;
@@ -157,8 +265,8 @@ dc_send_buffered(struct dc_state *d)
 		}
 		st = frame_decode(&d->dec, BUF_HEAD(&d->inb), d->inb.len, &m);
 		if (st == FRAME_TOO_BIG) {
-			log_error("stdin: message over the maximum of %zu bytes",
-			    d->max);
+			log_error("stdin: message over the --max-frame of %llu "
+			    "bytes", (unsigned long long)d->local->max_len);
 			return (SOCKIT_EXIT_RUNTIME);
 		}
 		if (st == FRAME_NEED_MORE && d->stdin_eof && d->inb.len > 0) {
@@ -175,9 +283,15 @@ dc_send_buffered(struct dc_state *d)
 		}
 		if (st != FRAME_OK)
 			break;
-		rc = dc_send(d, BUF_HEAD(&d->inb) + m.off, m.len);
+		/* Raw stdin goes out in chunks of at most a datagram. */
+		if (d->local->kind == FRAME_RAW && m.len > d->max)
+			m.len = m.consumed = d->max;
+		rc = dc_send(d, BUF_HEAD(&d->inb) + m.off, m.len,
+		    d->local->kind == FRAME_RAW);
 		if (rc == DC_AGAIN)
 			return (0);
+		if (rc == DC_SMALLER)
+			continue;
 		buf_consume(&d->inb, m.consumed);
 		if (rc != 0)
 			return (rc);
@@ -187,28 +301,38 @@ dc_send_buffered(struct dc_state *d)
 	return (0);
 }
 
-/* Reads a chunk of stdin; at EOF a last unterminated line is a message. */
+/*
+ * Reads a chunk of stdin; at EOF a last unterminated line is a message.
+ * Raw stdin is read at most a datagram at a time, so that each read
+ * becomes one datagram, as with nc -u.
+ */
 static int
 dc_read_stdin(struct dc_state *d)
 {
+	size_t	room;
 	ssize_t	n;
 
 	if (buf_reserve(&d->inb, 65536) == -1) {
 		log_syserr("stdin");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
+	room = BUF_SPACE(&d->inb);
+	if (d->local->kind == FRAME_RAW && room > d->max)
+		room = d->max;
 	do {
-		n = read(STDIN_FILENO, BUF_TAIL(&d->inb), BUF_SPACE(&d->inb));
+		n = read(STDIN_FILENO, BUF_TAIL(&d->inb), room);
 	} while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return (0);
 	if (n == -1) {
 		log_syserr("read stdin");
 		return (SOCKIT_EXIT_RUNTIME);
 	}
 	d->inb.len += (size_t)n;
-	if (n > 0)
-		return (dc_send_buffered(d));
-	d->stdin_eof = 1;
-	d->last_progress = clock_ms();
+	if (n == 0) {
+		d->stdin_eof = 1;
+		d->last_progress = clock_ms();
+	}
 	return (dc_send_buffered(d));
 }
 
@@ -231,6 +355,8 @@ dc_recv(struct dc_state *d)
 	}
 	d->replies++;
 	d->x.in += (unsigned long long)n;
+	if ((size_t)n > d->largest)
+		d->largest = (size_t)n;
 	d->last_progress = clock_ms();
 	hl = frame_encode_head(d->local, (size_t)n, head);
 	tl = frame_encode_tail(d->local, (size_t)n, tail);
@@ -248,101 +374,205 @@ dc_recv(struct dc_state *d)
 	return (0);
 }
 
-/* Returns 1 once nothing more is to be waited for. */
+static void
+dc_socket_ready(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dc_state	*d = arg;
+	int		 rc = 0;
+
+	if (mask & LOOP_WRITABLE)
+		d->blocked = 0;
+	if ((mask & LOOP_READABLE) && d->probing)
+		dc_probe_readable(d);
+	if ((mask & LOOP_READABLE) && !d->probing && !d->done)
+		rc = dc_recv(d);
+	if (rc != 0)
+		dc_stop(d, rc);
+	dc_update(d);
+}
+
+static void
+dc_stdin_ready(struct loop *l, int fd, int mask, void *arg)
+{
+	struct dc_state	*d = arg;
+	int		 rc;
+
+	if ((rc = dc_read_stdin(d)) != 0)
+		dc_stop(d, rc);
+	dc_update(d);
+}
+
+/* The stall and reply timers only make dc_update look again. */
+static void
+dc_timer_fired(struct loop *l, struct loop_timer *t, void *arg)
+{
+	dc_update(arg);
+}
+
+/* The replies to wait for: --expect-replies N, or one per datagram. */
+static unsigned long long
+dc_expected(const struct dc_state *d)
+{
+	if (d->o->expect_replies >= 0)
+		return ((unsigned long long)d->o->expect_replies);
+	return (d->sent);
+}
+
+/*
+ * Returns 1 once nothing more is to be waited for: every expected reply
+ * is in, or none came for --reply-timeout after the end of input.
+ */
 static int
-dc_finished(struct dc_state *d, int *timeout)
+dc_finished(struct dc_state *d)
+{
+	if (d->probing || !d->in_eof)
+		return (0);
+	if (d->replies >= dc_expected(d))
+		return (1);
+	return (d->last_progress + d->o->reply_timeout_ms - clock_ms() <= 0);
+}
+
+/* Sets fd's mask when it changed; returns 0 or -1 with errno. */
+static int
+dc_watch(struct dc_state *d, int fd, int mask, loop_fd_cb cb)
+{
+	if (mask == loop_get_mask(d->loop, fd))
+		return (0);
+	return (loop_set_fd(d->loop, fd, mask, cb, d));
+}
+
+/*
+ * After every event: sends what it can, then says what to wait for
+ * next.  stdin is read only while its messages can be sent at once, so
+ * the socket's backpressure reaches the producer.
+ */
+static void
+dc_update(struct dc_state *d)
 {
 	long long	left;
+	int		rc, want_stdin;
 
-	*timeout = -1;
-	if (!d->in_eof) {
-		if (!dc_window_open(d))
-			*timeout = DC_STALL_MS;
-		return (0);
+	if (!d->done && !d->in_eof && !d->probing &&
+	    (rc = dc_send_buffered(d)) != 0)
+		dc_stop(d, rc);
+	if (!d->done && dc_finished(d))
+		dc_stop(d, 0);
+	if (d->done)
+		return;
+	want_stdin = !d->stdin_eof && d->o->nsteps == 0 && !d->blocked &&
+	    !d->probing && dc_window_open(d);
+	if (dc_watch(d, d->fd, LOOP_READABLE |
+	    (d->blocked ? LOOP_WRITABLE : 0), dc_socket_ready) == -1 ||
+	    dc_watch(d, STDIN_FILENO, want_stdin ? LOOP_READABLE : 0,
+	    dc_stdin_ready) == -1) {
+		log_syserr("event loop");
+		dc_stop(d, SOCKIT_EXIT_RUNTIME);
+		return;
 	}
-	if (d->o->expect_replies >= 0 &&
-	    d->replies >= (unsigned long long)d->o->expect_replies)
-		return (1);
-	left = d->last_progress + d->o->reply_timeout_ms - clock_ms();
-	if (left <= 0)
-		return (1);
-	*timeout = (int)left;
+	/* A closed window opens when a reply comes or the peer stays mute. */
+	if (!d->in_eof && !d->probing && !d->blocked && !dc_window_open(d)) {
+		if (!loop_timer_armed(&d->stall_timer))
+			dc_arm(d, &d->stall_timer, DC_STALL_MS);
+	} else
+		loop_timer_cancel(d->loop, &d->stall_timer);
+	/* What is left of --reply-timeout since the last reply (or EOF). */
+	if (d->in_eof && !d->probing) {
+		left = d->last_progress + d->o->reply_timeout_ms - clock_ms();
+		dc_arm(d, &d->reply_timer, left);
+	}
+}
+
+/* Grows the receive buffer where allowed; returns its size. */
+static size_t
+dc_grow_rcvbuf(int fd)
+{
+	socklen_t	len = sizeof(int);
+	int		size = DC_RCVBUF;
+
+	/* Best effort: the system caps it (net.core.rmem_max). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) == -1 ||
+	    size <= 0)
+		return (0);
+	return ((size_t)size);
+}
+
+static int
+dc_init(struct dc_state *d, const struct client_opts *o, int fd)
+{
+	static unsigned char	rbuf[DC_RECV_MAX];
+
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->fd = fd;
+	d->max = dgb_max(fd, NULL);
+	d->rbuf = rbuf;
+	d->windowed = 1;
+	d->local = dgram_local_spec(&o->frames);
+	d->last_progress = clock_ms();
+	frame_dec_init(&d->dec, d->local);
+	if ((d->loop = loop_new()) == NULL) {
+		log_syserr("event loop");
+		return (-1);
+	}
+	loop_timer_init(&d->probe_timer, dc_probe_quiet, d);
+	loop_timer_init(&d->retry_timer, dc_probe_retry, d);
+	loop_timer_init(&d->stall_timer, dc_timer_fired, d);
+	loop_timer_init(&d->reply_timer, dc_timer_fired, d);
+	if (sock_set_nonblock(fd, 1) == -1) {
+		log_syserr("socket");
+		return (-1);
+	}
+	d->rcvbuf = dc_grow_rcvbuf(fd);
 	return (0);
 }
 
+/*
+ * Fewer replies than expected when --reply-timeout ran out is exit 6,
+ * expectation not met, whether the expectation was --expect-replies N
+ * or the default one reply per datagram.
+ */
 static int
-dc_loop(struct dc_state *d)
+dc_result(struct dc_state *d)
 {
-	struct pollfd	pfd[2];
-	int		timeout, rc = 0, nfds;
+	const struct client_opts *o = d->o;
 
-	while (rc == 0 && !dc_finished(d, &timeout)) {
-		pfd[0].fd = d->fd;
-		pfd[0].events = POLLIN | (d->blocked ? POLLOUT : 0);
-		nfds = 1;
-		if (!d->stdin_eof && d->o->nsteps == 0 && !d->blocked &&
-		    dc_window_open(d)) {
-			pfd[1].fd = STDIN_FILENO;
-			pfd[1].events = POLLIN;
-			nfds = 2;
-		}
-		if (poll(pfd, (nfds_t)nfds, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_syserr("poll");
-			return (SOCKIT_EXIT_RUNTIME);
-		}
-		if (pfd[0].revents & POLLOUT)
-			d->blocked = 0;
-		if (pfd[0].revents & ~POLLOUT)
-			rc = dc_recv(d);
-		if (rc == 0 && nfds == 2 && pfd[1].revents != 0)
-			rc = dc_read_stdin(d);
-		if (rc == 0 && !d->in_eof)
-			rc = dc_send_buffered(d);
-	}
-	return (rc);
+	if (d->rc != 0 || d->replies >= dc_expected(d))
+		return (d->rc);
+	if (o->expect_replies >= 0)
+		log_error("--expect-replies %ld: got %llu", o->expect_replies,
+		    d->replies);
+	else
+		log_error("%llu of %llu datagrams answered within "
+		    "--reply-timeout %.3g s (--expect-replies 0: expect none)",
+		    d->replies, d->sent, (double)o->reply_timeout_ms / 1000);
+	return (SOCKIT_EXIT_EXPECT);
 }
 
 int
-dgram_client(const struct client_opts *o, int fd, size_t max)
+dgram_client(const struct client_opts *o, int fd)
 {
-	static unsigned char	rbuf[DC_RECV_MAX];
-	struct dc_state		d;
-	long long		started = clock_ms();
-	int			rc;
+	struct dc_state	d;
+	long long	started = clock_ms();
+	int		rc;
 
-	memset(&d, 0, sizeof(d));
-	d.o = o;
-	d.fd = fd;
-	d.max = max;
-	d.rbuf = rbuf;
-	d.windowed = 1;
-	d.local = dgram_local_spec(&o->frames);
-	d.last_progress = started;
-	frame_dec_init(&d.dec, d.local);
-	if (sock_set_nonblock(fd, 1) == -1) {
-		log_syserr("socket");
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	rc = dc_send_buffered(&d);
-	if (rc == 0)
-		rc = dc_loop(&d);
-	if (rc == 0 && o->expect_replies >= 0 &&
-	    d.replies < (unsigned long long)o->expect_replies) {
-		log_error("--expect-replies %ld: got %llu", o->expect_replies,
-		    d.replies);
-		rc = SOCKIT_EXIT_EXPECT;
-	} else if (rc == 0 && o->expect_replies < 0 && d.replies < d.sent) {
-		/* Fewer replies than messages when --reply-timeout ran out. */
-		log_error("--reply-timeout: %llu of %llu messages answered",
-		    d.replies, d.sent);
-		rc = SOCKIT_EXIT_TIMEOUT;
+	if (dc_init(&d, o, fd) == -1)
+		rc = SOCKIT_EXIT_RUNTIME;
+	else {
+		dc_update(&d);
+		while (!d.done)
+			if (loop_process(d.loop, -1) == -1) {
+				log_syserr("event loop");
+				dc_stop(&d, SOCKIT_EXIT_RUNTIME);
+			}
+		rc = dc_result(&d);
 	}
 	d.x.secs = (double)(clock_ms() - started) / 1000.0;
 	if (sockit_config.stats)
 		log_stats(1, &d.x);
 	buf_free(&d.inb);
+	buf_free(&d.probe);
+	loop_free(d.loop);
 	(void)close(fd);
 	return (rc);
 }
@@ -370,5 +600,5 @@ dgram_client_unix(const struct client_opts *o, const struct addr_unix *a,
 		(void)close(fd);
 		return (exitcode_for_errno(errno));
 	}
-	return (dgram_client(o, fd, DC_RECV_MAX));
+	return (dgram_client(o, fd));
 }

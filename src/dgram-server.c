@@ -6,7 +6,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
+#include "spawn.h"
 
 #define DG_BUFSIZE	(256 * 1024)	/* > any datagram we accept */
 #define DG_BATCH	(64 / DGB_SLOTS) /* receive batches per wakeup */
@@ -50,9 +50,21 @@ struct dg_reply {
 	unsigned char		 data[];
 };
 
-/* An --exec child answering one datagram. */
+/* A datagram waiting for the --exec child of its peer's last one. */
+struct dg_wait {
+	struct dg_wait		*next;
+	size_t			 n;
+	unsigned char		 data[];
+};
+
+/*
+ * An --exec child answering one datagram.  Until it has ended and its
+ * reply is sent, it is its peer's job: the peer's next datagrams wait
+ * on it, so that the peer gets its replies in the order it sent.
+ */
 struct dg_job {
-	struct dg_job		*next;
+	struct dg_job		*next;		/* every job */
+	struct dg_job		*pnext;		/* the bucket of its peer */
 	struct dg_server	*srv;
 	pid_t			 pid;
 	int			 out;		/* child's stdout, or -1 */
@@ -61,6 +73,7 @@ struct dg_job {
 	struct sockaddr_storage	 sa;
 	socklen_t		 len;
 	struct loop_timer	 timer;
+	struct dg_wait		*whead, *wtail;	/* the peer's next ones */
 };
 
 struct dg_server {
@@ -69,6 +82,7 @@ struct dg_server {
 	int			  fd;
 	int			  sigfd;
 	int			  stopping;
+	int			  failed;	/* stdout failed (--stdio) */
 	struct dgb		  batch;	/* datagrams in and replies out */
 	int			  batching;	/* replies go to the batch */
 	struct dg_peer		 *peers[DG_BUCKETS];
@@ -79,10 +93,13 @@ struct dg_server {
 	size_t			  qbytes;
 	struct dg_job		 *jobs;
 	long			  njobs;
+	struct dg_job		 *peer_jobs[DG_BUCKETS];
+	size_t			  wbytes;	/* in dg_wait lists */
 	const struct frame_spec	 *local;
 	struct sockaddr_storage	  last;
 	socklen_t		  lastlen;
 	struct buf		  inb;		/* stdin, --stdio */
+	int			  stdin_open;	/* --stdio, until stdin EOF */
 	struct frame_dec	  dec;
 	unsigned long long	  total;
 	struct log_xfer		  sum;
@@ -92,6 +109,19 @@ struct dg_server {
 static void	dg_update_mask(struct dg_server *);
 static void	dg_send(struct dg_server *, const struct sockaddr_storage *,
 		    socklen_t, const unsigned char *, size_t);
+
+/*
+ * Arms t for ms from now (never negative: a bound already reached is 0,
+ * at once).  Returns 0, or -1 without memory (logged).
+ */
+static int
+dg_arm(struct dg_server *s, struct loop_timer *t, long long ms)
+{
+	if (loop_timer_set(s->loop, t, ms > 0 ? ms : 0) == 0)
+		return (0);
+	log_syserr("timer");
+	return (-1);
+}
 
 const struct frame_spec *
 dgram_local_spec(const struct frame_opts *f)
@@ -191,7 +221,7 @@ dg_sweep(struct loop *l, struct loop_timer *t, void *arg)
 			dg_peer_close(s, p, NULL);
 		}
 	}
-	(void)loop_timer_set(l, t, s->o->peer_timeout_ms / 2 + 1);
+	(void)dg_arm(s, t, s->o->peer_timeout_ms / 2 + 1);
 }
 
 static int
@@ -233,7 +263,7 @@ dg_unsent(const struct dgb_send *m, int err, void *arg)
 		return;
 	}
 	dg_peer_name(m->sa, m->salen, name, sizeof(name));
-	log_event(LOG_VERBOSE, "send-error", name, NULL, strerror(err));
+	log_event(LOG_NOTICE, "send-error", name, NULL, strerror(err));
 }
 
 /* Sends one datagram now, or queues it when the socket is full. */
@@ -263,7 +293,7 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 			return;
 		if (!sock_send_full(errno)) {
 			dg_peer_name(sa, len, name, sizeof(name));
-			log_event(LOG_VERBOSE, "send-error", name, NULL,
+			log_event(LOG_NOTICE, "send-error", name, NULL,
 			    strerror(errno));
 			return;
 		}
@@ -273,12 +303,15 @@ dg_send(struct dg_server *s, const struct sockaddr_storage *sa,
 		log_event(LOG_NOTICE, "dropped", name, NULL,
 		    "reply queue full");
 	}
+	/* Called from outside dg_readable too (stdin, --exec): wait. */
+	dg_update_mask(s);
 }
 
 static void
 dg_flush_queue(struct dg_server *s)
 {
 	struct dg_reply	*r;
+	char		 name[SOCK_ADDR_LEN];
 	ssize_t		 w;
 
 	while ((r = s->qhead) != NULL) {
@@ -288,6 +321,11 @@ dg_flush_queue(struct dg_server *s)
 			continue;
 		if (w == -1 && sock_send_full(errno))
 			return;
+		if (w == -1) {
+			dg_peer_name(&r->sa, r->len, name, sizeof(name));
+			log_event(LOG_NOTICE, "send-error", name, NULL,
+			    strerror(errno));
+		}
 		/* Sent, or failed for this peer only: next one. */
 		s->qhead = r->next;
 		if (s->qhead == NULL)
@@ -297,8 +335,21 @@ dg_flush_queue(struct dg_server *s)
 	}
 }
 
+/* The job of this peer, or NULL when it has none running. */
+static struct dg_job *
+dg_job_of(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len)
+{
+	struct dg_job	*j;
+
+	for (j = s->peer_jobs[dg_hash(sa, len)]; j != NULL; j = j->pnext)
+		if (j->len == len && memcmp(&j->sa, sa, len) == 0)
+			return (j);
+	return (NULL);
+}
+
 static void
-dg_job_free(struct dg_server *s, struct dg_job *j)
+dg_job_unlink(struct dg_server *s, struct dg_job *j)
 {
 	struct dg_job	**jp;
 
@@ -307,10 +358,87 @@ dg_job_free(struct dg_server *s, struct dg_job *j)
 			*jp = j->next;
 			break;
 		}
+	for (jp = &s->peer_jobs[dg_hash(&j->sa, j->len)]; *jp != NULL;
+	    jp = &(*jp)->pnext)
+		if (*jp == j) {
+			*jp = j->pnext;
+			break;
+		}
+}
+
+static void
+dg_job_free(struct dg_server *s, struct dg_job *j)
+{
+	struct dg_wait	*w;
+
+	dg_job_unlink(s, j);
+	while ((w = j->whead) != NULL) {
+		j->whead = w->next;
+		s->wbytes -= w->n;
+		free(w);
+	}
 	loop_timer_cancel(s->loop, &j->timer);
 	buf_free(&j->reply);
 	free(j);
 	s->njobs--;
+}
+
+/* Keeps a datagram until the peer's running job has ended. */
+static void
+dg_job_wait(struct dg_server *s, struct dg_job *j,
+    const unsigned char *data, size_t n)
+{
+	struct dg_wait	*w;
+	char		 peer[SOCK_ADDR_LEN];
+
+	if (s->wbytes + n > DG_QUEUE_MAX ||
+	    (w = malloc(sizeof(*w) + n)) == NULL) {
+		dg_peer_name(&j->sa, j->len, peer, sizeof(peer));
+		log_event(LOG_NOTICE, "dropped", peer, NULL,
+		    "--exec queue full");
+		return;
+	}
+	w->next = NULL;
+	w->n = n;
+	memcpy(w->data, data, n);
+	if (j->wtail != NULL)
+		j->wtail->next = w;
+	else
+		j->whead = w;
+	j->wtail = w;
+	s->wbytes += n;
+}
+
+static struct dg_job	*dg_exec_start(struct dg_server *,
+			    const struct sockaddr_storage *, socklen_t,
+			    const unsigned char *, size_t);
+
+/*
+ * The child has ended and its reply is sent: the peer's next datagram
+ * gets its own child, which inherits the ones still waiting.  One that
+ * cannot be started (logged) is dropped for the next.
+ */
+static void
+dg_job_finish(struct dg_server *s, struct dg_job *j)
+{
+	struct sockaddr_storage	 sa = j->sa;
+	socklen_t		 len = j->len;
+	struct dg_wait		*w = j->whead, *tail = j->wtail, *rest;
+	struct dg_job		*next;
+
+	j->whead = j->wtail = NULL;
+	dg_job_free(s, j);
+	for (; w != NULL; w = rest) {
+		rest = w->next;
+		s->wbytes -= w->n;
+		next = dg_exec_start(s, &sa, len, w->data, w->n);
+		free(w);
+		if (next != NULL) {
+			next->whead = rest;
+			next->wtail = rest != NULL ? tail : NULL;
+			break;
+		}
+	}
 }
 
 /* The child's stdout ended: its output is the reply. */
@@ -326,7 +454,7 @@ dg_job_output_done(struct dg_server *s, struct dg_job *j)
 	if (j->reply.len > 0)
 		dg_send(s, &j->sa, j->len, BUF_HEAD(&j->reply), j->reply.len);
 	if (j->reaped)
-		dg_job_free(s, j);
+		dg_job_finish(s, j);
 }
 
 static void
@@ -366,9 +494,12 @@ dg_job_expired(struct loop *l, struct loop_timer *t, void *arg)
 	(void)kill(j->pid, SIGKILL);
 }
 
-/* Runs the program with the datagram on its stdin. */
-static void
-dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
+/*
+ * Runs the program with the datagram on its stdin; returns its job, or
+ * NULL (logged) when it could not be started.
+ */
+static struct dg_job *
+dg_exec_start(struct dg_server *s, const struct sockaddr_storage *sa,
     socklen_t len, const unsigned char *data, size_t n)
 {
 	struct dg_job	*j;
@@ -380,21 +511,21 @@ dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
 		dg_peer_name(sa, len, peer, sizeof(peer));
 		log_event(LOG_NOTICE, "dropped", peer, NULL, "too many "
 		    "--exec children");
-		return;
+		return (NULL);
 	}
 	dg_peer_name(sa, len, peer, sizeof(peer));
 	sock_local_str(s->fd, local, sizeof(local));
 	if (sock_pipe(in) == -1) {
 		log_syserr("pipe");
 		free(j);
-		return;
+		return (NULL);
 	}
 	if (sock_pipe(out) == -1) {
 		log_syserr("pipe");
 		(void)close(in[0]);
 		(void)close(in[1]);
 		free(j);
-		return;
+		return (NULL);
 	}
 	j->pid = spawn_child(&s->o->exec, in[0], out[1], peer, local);
 	(void)close(in[0]);
@@ -406,38 +537,67 @@ dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
 	if (j->pid == -1) {
 		(void)close(out[0]);
 		free(j);
-		return;
+		return (NULL);
 	}
 	j->srv = s;
 	j->out = out[0];
 	memcpy(&j->sa, sa, len);
 	j->len = len;
 	loop_timer_init(&j->timer, dg_job_expired, j);
-	(void)loop_timer_set(s->loop, &j->timer, s->o->idle_ms > 0 ?
-	    s->o->idle_ms : DG_EXEC_TIMEOUT);
+	(void)dg_arm(s, &j->timer, s->o->idle_ms > 0 ? s->o->idle_ms :
+	    DG_EXEC_TIMEOUT);
 	(void)sock_set_nonblock(j->out, 1);
 	(void)loop_set_fd(s->loop, j->out, LOOP_READABLE, dg_job_readable, j);
 	j->next = s->jobs;
 	s->jobs = j;
+	j->pnext = s->peer_jobs[dg_hash(sa, len)];
+	s->peer_jobs[dg_hash(sa, len)] = j;
 	s->njobs++;
+	return (j);
+}
+
+/*
+ * --exec: a peer's datagram gets a child of its own at once, unless the
+ * child for the peer's previous one still runs; then it waits its turn.
+ * Different peers are answered concurrently.
+ */
+static void
+dg_exec(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, const unsigned char *data, size_t n)
+{
+	struct dg_job	*j;
+
+	if ((j = dg_job_of(s, sa, len)) != NULL)
+		dg_job_wait(s, j, data, n);
+	else
+		(void)dg_exec_start(s, sa, len, data, n);
+}
+
+/* A child ended: its job is done once its output is in too. */
+static void
+dg_reaped(pid_t pid, int status, void *arg)
+{
+	struct dg_server	*s = arg;
+	struct dg_job		*j;
+	char			 why[64], peer[SOCK_ADDR_LEN];
+
+	for (j = s->jobs; j != NULL && j->pid != pid; j = j->next)
+		;
+	if (j == NULL)
+		return;
+	if (spawn_status_str(status, why, sizeof(why))[0] != '\0') {
+		dg_peer_name(&j->sa, j->len, peer, sizeof(peer));
+		log_event(LOG_VERBOSE, "exited", peer, NULL, why);
+	}
+	j->reaped = 1;
+	if (j->out == -1)
+		dg_job_finish(s, j);
 }
 
 static void
 dg_reap(struct dg_server *s)
 {
-	struct dg_job	*j;
-	pid_t		 pid;
-	int		 status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (j = s->jobs; j != NULL && j->pid != pid; j = j->next)
-			;
-		if (j == NULL)
-			continue;
-		j->reaped = 1;
-		if (j->out == -1)
-			dg_job_free(s, j);
-	}
+	(void)spawn_reap(dg_reaped, s);
 	if (s->stopping && s->njobs == 0)
 		loop_stop(s->loop);
 }
@@ -449,6 +609,9 @@ dg_to_stdout(struct dg_server *s, const unsigned char *data, size_t n)
 	unsigned char	head[FRAME_HDR_MAX], tail[2];
 	int		hl, tl;
 
+	/* The rest of a received batch after stdout failed. */
+	if (s->failed)
+		return;
 	hl = frame_encode_head(s->local, n, head);
 	tl = frame_encode_tail(s->local, n, tail);
 	if (hl == -1 || tl == -1) {
@@ -459,7 +622,9 @@ dg_to_stdout(struct dg_server *s, const unsigned char *data, size_t n)
 	if (sock_write_all(STDOUT_FILENO, head, (size_t)hl) == -1 ||
 	    sock_write_all(STDOUT_FILENO, data, n) == -1 ||
 	    sock_write_all(STDOUT_FILENO, tail, (size_t)tl) == -1) {
+		/* As with tcp-server --stdio: an error, exit 1. */
 		log_syserr("write stdout");
+		s->failed = 1;
 		s->stopping = 1;
 		loop_stop(s->loop);
 	}
@@ -545,7 +710,34 @@ dg_recv_batch(struct dg_server *s)
 	return (n < DGB_SLOTS ? -1 : 0);
 }
 
-/* --stdio: each stdin message goes to the last peer heard from. */
+/*
+ * --stdio: one stdin message to the last peer heard from.  Raw stdin has
+ * no messages: it goes out in chunks of at most a datagram.  What cannot
+ * be sent is said, never dropped in silence.
+ */
+static void
+dg_send_stdin(struct dg_server *s, const unsigned char *p, size_t n)
+{
+	size_t	max, chunk;
+
+	if (s->lastlen == 0) {
+		log_error("stdin message of %zu bytes dropped: no peer yet", n);
+		return;
+	}
+	max = dgb_max(s->fd, &s->last);
+	if (s->local->kind != FRAME_RAW && n > max) {
+		log_error("stdin message of %zu bytes is over the datagram "
+		    "maximum of %zu: not sent", n, max);
+		return;
+	}
+	do {
+		chunk = n < max ? n : max;
+		dg_send(s, &s->last, s->lastlen, p, chunk);
+		p += chunk;
+		n -= chunk;
+	} while (n > 0);
+}
+
 static void
 dg_stdin_readable(struct loop *l, int fd, int mask, void *arg)
 {
@@ -564,21 +756,17 @@ dg_stdin_readable(struct loop *l, int fd, int mask, void *arg)
 	if (n <= 0) {
 		if (n == -1)
 			log_syserr("read stdin");
-		(void)loop_set_fd(l, fd, 0, NULL, NULL);
-		if (s->inb.len > 0 && s->lastlen > 0)
-			dg_send(s, &s->last, s->lastlen, BUF_HEAD(&s->inb),
-			    s->inb.len);
+		s->stdin_open = 0;
+		if (s->inb.len > 0)
+			dg_send_stdin(s, BUF_HEAD(&s->inb), s->inb.len);
 		buf_free(&s->inb);
+		dg_update_mask(s);
 		return;
 	}
 	s->inb.len += (size_t)n;
 	while ((st = frame_decode(&s->dec, BUF_HEAD(&s->inb), s->inb.len,
 	    &m)) == FRAME_OK) {
-		if (s->lastlen > 0)
-			dg_send(s, &s->last, s->lastlen,
-			    BUF_HEAD(&s->inb) + m.off, m.len);
-		else
-			log_error("stdin message dropped: no peer yet");
+		dg_send_stdin(s, BUF_HEAD(&s->inb) + m.off, m.len);
 		buf_consume(&s->inb, m.consumed);
 	}
 	if (st == FRAME_TOO_BIG) {
@@ -602,7 +790,10 @@ dg_readable(struct loop *l, int fd, int mask, void *arg)
 	dg_update_mask(s);
 }
 
-/* Reading stops while replies are queued: that is the backpressure. */
+/*
+ * Reading stops while replies are queued: that is the backpressure, on
+ * the socket and on stdin (--stdio) alike.
+ */
 static void
 dg_update_mask(struct dg_server *s)
 {
@@ -614,6 +805,10 @@ dg_update_mask(struct dg_server *s)
 		mask |= LOOP_READABLE;
 	if (mask != loop_get_mask(s->loop, s->fd))
 		(void)loop_set_fd(s->loop, s->fd, mask, dg_readable, s);
+	mask = s->stdin_open && s->qhead == NULL ? LOOP_READABLE : 0;
+	if (mask != loop_get_mask(s->loop, STDIN_FILENO))
+		(void)loop_set_fd(s->loop, STDIN_FILENO, mask,
+		    dg_stdin_readable, s);
 }
 
 static void
@@ -634,10 +829,9 @@ dg_signal(struct loop *l, int fd, int mask, void *arg)
 			continue;
 		}
 		s->stopping = 1;
-		if (s->njobs == 0)
+		/* No timer for the drain: no drain. */
+		if (s->njobs == 0 || dg_arm(s, &s->drain, s->o->drain_ms) == -1)
 			loop_stop(l);
-		else
-			(void)loop_timer_set(l, &s->drain, s->o->drain_ms);
 	}
 }
 
@@ -668,6 +862,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	s->o = o;
 	s->fd = fd;
 	s->local = dgram_local_spec(&o->frames);
+	s->stdin_open = o->handler == SERVER_STDIO;
 	frame_dec_init(&s->dec, s->local);
 	if (dgb_init(&s->batch, DG_BUFSIZE) == -1 ||
 	    (s->loop = loop_new()) == NULL) {
@@ -679,7 +874,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	s->started = loop_now(s->loop);
 	loop_timer_init(&s->sweep, dg_sweep, s);
 	loop_timer_init(&s->drain, dg_drain_expired, s);
-	(void)loop_timer_set(s->loop, &s->sweep, o->peer_timeout_ms / 2 + 1);
+	(void)dg_arm(s, &s->sweep, o->peer_timeout_ms / 2 + 1);
 	dg_grow_buffers(fd);
 	if ((s->sigfd = sig_open(sigs)) == -1 ||
 	    loop_set_fd(s->loop, s->sigfd, LOOP_READABLE, dg_signal, s) == -1 ||
@@ -730,6 +925,8 @@ dgram_serve(const struct server_opts *o, int fd)
 		log_syserr("event loop");
 		rc = SOCKIT_EXIT_RUNTIME;
 	}
+	if (rc == SOCKIT_EXIT_OK && s.failed)
+		rc = SOCKIT_EXIT_RUNTIME;
 	if (s.loop != NULL) {
 		s.sum.secs = (double)(loop_now(s.loop) - s.started) / 1000.0;
 		dg_teardown(&s);

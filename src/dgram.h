@@ -14,16 +14,27 @@
 /* The largest UDP payload over IPv4. */
 #define DGRAM_UDP_MAX	65507
 
+/*
+ * The reply options of datagram clients (udp-client, unix-client
+ * --dgram), parsed by client_opts_set().
+ */
+#define DGRAM_CLIENT_OPTIONS \
+	{ "reply-timeout", 0, ARGS_REQUIRED, CLIENT_OPT_REPLY_TIMEOUT, "SEC", \
+	  "after stdin EOF stop when no reply came for SEC (default 1)" }, \
+	{ "expect-replies", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT_REPLIES, "N", \
+	  "expect N replies, not one per datagram (fewer: exit 6)" }
+
 /* Serves datagrams on a bound socket until SIGINT/SIGTERM; exit code. */
 int	dgram_serve(const struct server_opts *, int);
 
 /*
  * Sends stdin messages (or --send texts) on a connected datagram socket
- * and prints replies; max is the largest message allowed.  Returns an
- * exit code (3 when the peer's port is unreachable, 6 when fewer than
- * --expect-replies replies arrived).
+ * and prints replies.  A message may be as long as the socket allows
+ * (65507 bytes over IPv4); raw stdin is sent in chunks of at most that.
+ * Returns an exit code (3 when the peer's port is unreachable, 6 when
+ * fewer replies than expected arrived).
  */
-int	dgram_client(const struct client_opts *, int, size_t);
+int	dgram_client(const struct client_opts *, int);
 
 /* unix-client --dgram: binds an autobound name, connects, runs. */
 int	dgram_client_unix(const struct client_opts *, const struct addr_unix *,

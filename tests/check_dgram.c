@@ -2,8 +2,9 @@
  * Unit tests for datagram batches (dgram-batch.c): which replies are
  * grouped into one UDP GSO send, that a grouped flush still arrives as
  * the same separate datagrams in the same order, and that a socket that
- * refuses GSO gets its datagrams one by one and no more groups.
- * UDP on 127.0.0.1 port 0 only.
+ * refuses GSO gets its datagrams one by one and no more groups; the
+ * largest datagram a socket can send (dgb_max), and that it can.
+ * UDP on 127.0.0.1 (and ::1) port 0 and Unix socketpairs only.
  */
 #include "config.h"
 
@@ -228,6 +229,93 @@ START_TEST(test_unix_never_groups)
 }
 END_TEST
 
+/* UDP: 65507 bytes over IPv4 and to IPv4-mapped addresses, 65527 over IPv6. */
+START_TEST(test_max_udp)
+{
+	static unsigned char	data[DGB_UDP6_MAX + 1];
+	struct sockaddr_storage	ss, to;
+	struct sockaddr_in6	sin6;
+	socklen_t		len;
+	int			fd, r;
+
+	fd = udp_lo(&ss, &len);
+	ck_assert_uint_eq(dgb_max(fd, NULL), DGB_UDP4_MAX);
+	ck_assert_uint_eq(dgb_max(fd, &ss), DGB_UDP4_MAX);
+	ck_assert_int_eq(sendto(fd, data, DGB_UDP4_MAX, 0,
+	    (struct sockaddr *)&ss, len), DGB_UDP4_MAX);
+	ck_assert_int_eq(sendto(fd, data, DGB_UDP4_MAX + 1, 0,
+	    (struct sockaddr *)&ss, len), -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	close(fd);
+
+	/* An IPv4-mapped destination is IPv4. */
+	memset(&to, 0, sizeof(to));
+	to.ss_family = AF_INET6;
+	ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:127.0.0.1",
+	    &((struct sockaddr_in6 *)&to)->sin6_addr), 1);
+	ck_assert_uint_eq(dgb_max(-1, &to), DGB_UDP4_MAX);
+
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;		/* no IPv6 */
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+		close(fd);
+		return;		/* no ::1 */
+	}
+	len = sizeof(sin6);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin6, &len), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin6, len), 0);
+	ck_assert_uint_eq(dgb_max(fd, NULL), DGB_UDP6_MAX);
+	ck_assert_int_eq(send(fd, data, DGB_UDP6_MAX, 0), DGB_UDP6_MAX);
+	ck_assert_int_eq(send(fd, data, DGB_UDP6_MAX + 1, 0), -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	close(fd);
+
+	/* A dual-stack socket may send to IPv4 peers: the IPv4 limit. */
+	r = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(r, -1);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_any;
+	ck_assert_int_eq(bind(r, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	ck_assert_uint_eq(dgb_max(r, NULL), DGB_UDP4_MAX);
+	close(r);
+}
+END_TEST
+
+/*
+ * Unix: as long as the send buffer allows, which is exactly what the
+ * kernel takes (one byte more is EMSGSIZE), at most DGB_RECV_MAX.
+ */
+START_TEST(test_max_unix)
+{
+	static const int	sizes[] = { 0, 4096, 65536, 1 << 20 };
+	static unsigned char	data[DGB_RECV_MAX + 1];
+	size_t			max;
+	int			sv[2], size = sizes[_i];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	if (size > 0)
+		ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+		    &size, sizeof(size)), 0);
+	max = dgb_max(sv[0], NULL);
+	ck_assert_uint_gt(max, 1024);
+	ck_assert_uint_le(max, DGB_RECV_MAX);
+	ck_assert_int_eq(send(sv[0], data, max, MSG_DONTWAIT), (ssize_t)max);
+	ck_assert_int_eq(recv(sv[1], data, sizeof(data), MSG_DONTWAIT),
+	    (ssize_t)max);
+	if (max < DGB_RECV_MAX) {
+		ck_assert_int_eq(send(sv[0], data, max + 1, MSG_DONTWAIT), -1);
+		ck_assert_int_eq(errno, EMSGSIZE);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 static Suite *
 dgram_suite(void)
 {
@@ -241,6 +329,13 @@ dgram_suite(void)
 	tcase_add_loop_test(tc, test_flush_separate, 0, 2);
 	tcase_add_test(tc, test_flush_refused_gso);
 	tcase_add_test(tc, test_unix_never_groups);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("max");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_max_udp);
+	/* _i: the send buffer asked for (0: the system's default). */
+	tcase_add_loop_test(tc, test_max_unix, 0, 4);
 	suite_add_tcase(s, tc);
 	return (s);
 }

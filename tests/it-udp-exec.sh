@@ -10,8 +10,8 @@ out=$("$SOCKIT" udp-client --expect-replies 1 127.0.0.1 "$up_PORT" \
     fail "udp-client exited $?: $(cat "$T/err1")"
 [ "$out" = "HELLO, EXEC" ] || fail "--sh-exec answered '$out'"
 
-# Several datagrams: one child each, one reply each.  Children run
-# concurrently, so replies may come back in any order.
+# Several datagrams: one child each, one reply each (compared sorted
+# here; tests/it-udp-exec-order.sh checks their order).
 printf 'alpha\nbravo\ncharlie\ndelta\necho\n' > "$T/in"
 "$SOCKIT" udp-client --expect-replies 5 127.0.0.1 "$up_PORT" \
     < "$T/in" > "$T/out" 2> "$T/err" ||
