@@ -52,13 +52,48 @@ static const struct args_opt args_global[] = {
 char *
 args_cause(const char *fmt, ...)
 {
-	static char	buf[512];
+	static char	buf[ARGS_CAUSE_LEN];
+	char		tmp[sizeof(buf)];
 	va_list		ap;
 
+	/*
+	 * Callers prefix an earlier cause with args_cause("%s: %s", name,
+	 * *cause), so an argument may point into buf: format aside first.
+	 */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	(void)vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(buf, tmp, sizeof(buf));
 	return (buf);
+}
+
+/*
+ * Returns 1 when cause already starts with the option's name ("-w: ...",
+ * "--max-frame: ...", "--progress takes ..."), in either of its forms.
+ */
+static int
+args_cause_names(const struct args_opt *o, const char *cause)
+{
+	size_t	n;
+
+	if (o->shortc != 0 && cause[0] == '-' && cause[1] == o->shortc &&
+	    (cause[2] == ':' || cause[2] == ' ' || cause[2] == '\0'))
+		return (1);
+	if (o->name == NULL || strncmp(cause, "--", 2) != 0)
+		return (0);
+	n = strlen(o->name);
+	return (strncmp(cause + 2, o->name, n) == 0 && (cause[2 + n] == ':' ||
+	    cause[2 + n] == ' ' || cause[2 + n] == '\0'));
+}
+
+const char *
+args_opt_cause(const struct args_opt *o, int shortform, const char *cause)
+{
+	if (args_cause_names(o, cause))
+		return (cause);
+	if (shortform || o->name == NULL)
+		return (args_cause("-%c: %s", o->shortc, cause));
+	return (args_cause("--%s: %s", o->name, cause));
 }
 
 void
@@ -277,7 +312,7 @@ args_parse(const struct cmd_entry *entry, int argc, char **argv, args_cb cb,
 				rc = ARGS_ERROR;
 			}
 		} else if (cb(ctx, o->id, optarg, &cause) == -1) {
-			log_error("%s", cause);
+			log_error("%s", args_opt_cause(o, c < 256, cause));
 			rc = ARGS_ERROR;
 		}
 	}
