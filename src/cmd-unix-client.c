@@ -74,8 +74,8 @@ cmd_unix_client_run(const struct cmd_entry *self, int argc, char **argv,
 		return (SOCKIT_EXIT_USAGE);
 	}
 	if (argc - first != 1) {
-		log_error("expected one PATH or @NAME; see 'sockit unix-client "
-		    "--help'");
+		log_error("expected one PATH or @NAME; see 'sockit help "
+		    "unix-client'");
 		return (SOCKIT_EXIT_USAGE);
 	}
 	if (addr_parse_unix(argv[first], &t.a, err) == -1) {

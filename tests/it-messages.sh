@@ -1,6 +1,7 @@
 #!/bin/sh
 # Usage errors are one exact line on stderr, exit 2, and name the option
-# once: bad values of time options and --max-frame (as text and as JSON).
+# once: bad values of time options and --max-frame (as text and as JSON);
+# unknown and ambiguous options, with hints that work.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 # usage_err WANT CMD...: CMD exits 2 and prints exactly the line WANT.
@@ -15,6 +16,13 @@ usage_err() {
 $(cat "$T/err")
 expected:
 $want"
+	# A hint names a command that works.
+	hint=$(sed -n "s/.*; see 'sockit \([^']*\)'\$/\1/p" "$T/err")
+	if [ -n "$hint" ]; then
+		# shellcheck disable=SC2086
+		"$SOCKIT" $hint > /dev/null 2>&1 ||
+		    fail "hint 'sockit $hint' of '$*' does not work"
+	fi
 }
 
 # Every time option of the clients, under the name it was given as.
@@ -73,4 +81,51 @@ grep -q '"error":"-w: \\"abc\\" is not a number of seconds"}$' "$T/err" ||
 grep -q '"error":"--max-frame: 0 is out of range (1-1099511627776)"}$' \
     "$T/err" || fail "json --max-frame error: $(cat "$T/err")"
 [ "$(wc -l < "$T/err")" -eq 1 ] || fail "json error: not one line"
+
+# Unknown options: the hint is 'sockit --help' before the command name,
+# 'sockit help COMMAND' after it.
+usage_err "sockit: unknown option --bogus; see 'sockit --help'" --bogus
+usage_err "sockit: unknown option --bogus; see 'sockit --help'" --bogus=1
+usage_err "sockit: unknown option -x; see 'sockit --help'" -x tcp-client
+usage_err "sockit: option --log-format needs a value; see 'sockit --help'" \
+    --log-format
+usage_err "sockit: option --verbose takes no value; see 'sockit --help'" \
+    --verbose=2 tcp-client
+usage_err "sockit: tcp-client: unknown option --bogus; see 'sockit help tcp-client'" \
+    tcp-client --bogus 127.0.0.1 9
+usage_err "sockit: tcp-client: unknown option -Z; see 'sockit help tcp-client'" \
+    tcp-client -zZ 127.0.0.1 9
+usage_err "sockit: tcp-client: option -w needs a value; see 'sockit help tcp-client'" \
+    tcp-client 127.0.0.1 9 -w
+usage_err "sockit: tcp-client: option --wait-for needs a value; see 'sockit help tcp-client'" \
+    tcp-client 127.0.0.1 9 --wait
+usage_err "sockit: tcp-server: option --once takes no value; see 'sockit help tcp-server'" \
+    tcp-server --once=yes 0
+usage_err "sockit: udp-server: unknown option --bogus; see 'sockit help udp-server'" \
+    help udp-server --bogus
+usage_err "sockit: ssh-lite exec: unknown option --bogus; see 'sockit help ssh-lite exec'" \
+    ssh-lite exec --bogus
+usage_err "sockit: unix-client: expected one PATH or @NAME; see 'sockit help unix-client'" \
+    unix-client
+usage_err "sockit: unix-server: expected one PATH or @NAME; see 'sockit help unix-server'" \
+    unix-server a b
+usage_err "sockit: unknown command \"frob\"; see 'sockit --help'" frob
+
+# Long options take unique prefixes (getopt_long); an ambiguous one lists
+# the candidates.
+usage_err "sockit: tcp-server: option '--e' is ambiguous; possibilities: --echo --exec" \
+    tcp-server --e 0
+usage_err "sockit: tcp-server: option '--e' is ambiguous; possibilities: --echo --exec" \
+    tcp-server --e=cat 0
+usage_err "sockit: option '--ver' is ambiguous; possibilities: --verbose --version" \
+    --ver
+usage_err 'sockit: tcp-server: --idle-timeout: "x" is not a number of seconds' \
+    tcp-server --idle x 0
+expect_rc 0 "$SOCKIT" --vers > "$T/out"
+grep -q '^sockit [0-9]' "$T/out" || fail "--vers is not --version"
+for h in "--help" "tcp-server --help" "help ssh-lite exec"; do
+	# shellcheck disable=SC2086
+	"$SOCKIT" $h | grep -q '^Long options may be abbreviated to a unique prefix' ||
+	    fail "sockit $h: abbreviations not mentioned"
+done
 exit 0
