@@ -40,7 +40,7 @@ enum {
 
 static const struct args_opt args_global[] = {
 	{ "verbose", 'v', ARGS_NONE, ARGS_G_VERBOSE, NULL,
-	  "log connection events on stderr (repeat for more)" },
+	  "log connection events on stderr" },
 	{ "quiet", 0, ARGS_NONE, ARGS_G_QUIET, NULL,
 	  "print only errors on stderr" },
 	{ "log-format", 0, ARGS_REQUIRED, ARGS_G_LOGFORMAT, "text|json",
@@ -161,17 +161,21 @@ args_seconds(const char *s, long long max_sec, char **cause)
 	return ((long long)(v * 1000.0 + 0.5));
 }
 
-/* Applies one global option; returns 0 or -1 with *cause set. */
+/*
+ * Applies one global option, and passes the log settings on to log.c at
+ * once, so that the next message (even an error about a later option)
+ * already honours them.  Returns 0 or -1 with *cause set.
+ */
 static int
 args_global_apply(int id, const char *arg, char **cause)
 {
 	switch (id) {
 	case ARGS_G_VERBOSE:
 		sockit_config.verbose++;
-		return (0);
+		break;
 	case ARGS_G_QUIET:
 		sockit_config.quiet = 1;
-		return (0);
+		break;
 	case ARGS_G_LOGFORMAT:
 		if (strcmp(arg, "text") == 0)
 			sockit_config.json = 0;
@@ -182,17 +186,19 @@ args_global_apply(int id, const char *arg, char **cause)
 			    "text or json", arg);
 			return (-1);
 		}
-		return (0);
+		break;
 	case ARGS_G_STATS:
 		sockit_config.stats = 1;
-		return (0);
+		break;
 	case ARGS_G_INET4:
 		sockit_config.family = AF_INET;
-		return (0);
+		break;
 	case ARGS_G_INET6:
 		sockit_config.family = AF_INET6;
-		return (0);
+		break;
 	}
+	log_configure(sockit_config.verbose, sockit_config.quiet,
+	    sockit_config.json);
 	return (0);
 }
 
