@@ -82,6 +82,16 @@ grep -q '"error":"--max-frame: 0 is out of range (1-1099511627776)"}$' \
     "$T/err" || fail "json --max-frame error: $(cat "$T/err")"
 [ "$(wc -l < "$T/err")" -eq 1 ] || fail "json error: not one line"
 
+# Ports: clients accept 1-65535 (port 0 reaches nothing), servers 0-65535.
+usage_err 'sockit: tcp-client: bad port "99999" (expected 1-65535)' \
+    tcp-client 127.0.0.1 99999
+usage_err 'sockit: udp-client: port 0 cannot be connected to (expected 1-65535)' \
+    udp-client 127.0.0.1:0
+usage_err 'sockit: tcp-server: bad port "99999" (expected 0-65535)' \
+    tcp-server 99999
+usage_err 'sockit: udp-server: bad port "x1" (expected 0-65535)' \
+    udp-server 127.0.0.1 x1
+
 # Unknown options: the hint is 'sockit --help' before the command name,
 # 'sockit help COMMAND' after it.
 usage_err "sockit: unknown option --bogus; see 'sockit --help'" --bogus
