@@ -1,16 +1,20 @@
 #!/bin/sh
 # Usage errors are one exact line on stderr, exit 2, and name the option
 # once: bad values of time options and --max-frame (as text and as JSON);
-# unknown and ambiguous options, with hints that work.
+# unknown and ambiguous options, with hints that work; ports; an --exec
+# program that cannot run is refused at start-up.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# usage_err WANT CMD...: CMD exits 2 and prints exactly the line WANT.
+# usage_err WANT CMD...: CMD exits 2 at once and prints exactly the line
+# WANT (in the background, so that a server that starts anyway fails the
+# test instead of hanging it).
 usage_err() {
 	want=$1
 	shift
-	"$SOCKIT" "$@" < /dev/null > "$T/out" 2> "$T/err"
-	rc=$?
-	[ "$rc" = 2 ] || fail "'$*' exited $rc, expected 2: $(cat "$T/err")"
+	"$SOCKIT" "$@" < /dev/null > "$T/out" 2> "$T/err" &
+	PIDS="$PIDS $!"
+	wait_exit $! 10
+	[ "$RC" = 2 ] || fail "'$*' exited $RC, expected 2: $(cat "$T/err")"
 	[ "$(cat "$T/err")" = "$want" ] ||
 	    fail "'$*' printed:
 $(cat "$T/err")
@@ -91,6 +95,43 @@ usage_err 'sockit: tcp-server: bad port "99999" (expected 0-65535)' \
     tcp-server 99999
 usage_err 'sockit: udp-server: bad port "x1" (expected 0-65535)' \
     udp-server 127.0.0.1 x1
+
+# An --exec program that cannot run is a usage error at start-up, before
+# any client, naming the command; in PATH it is looked up as execvp does.
+for c in tcp-server udp-server; do
+	usage_err "sockit: $c: exec no-such-prog-here: No such file or directory" \
+	    $c --exec no-such-prog-here 0
+done
+usage_err "sockit: unix-server: exec no-such-prog-here: No such file or directory" \
+    unix-server -e 'no-such-prog-here --flag' "$T/u"
+[ ! -e "$T/u" ] || fail "a refused unix-server left its socket file"
+usage_err "sockit: tcp-server: exec $T/none: No such file or directory" \
+    tcp-server --exec "$T/none" 0
+: > "$T/plain"
+usage_err "sockit: tcp-server: exec $T/plain: Permission denied" \
+    tcp-server --exec "$T/plain" 0
+(
+	PATH="$T:$PATH"
+	usage_err "sockit: tcp-server: exec plain: Permission denied" \
+	    tcp-server --exec plain 0
+) || exit 1
+"$SOCKIT" --log-format json udp-server 0 --exec no-such-prog-here \
+    < /dev/null 2> "$T/err" &
+PIDS="$PIDS $!"
+wait_exit $! 10
+[ "$RC" = 2 ] || fail "json --exec: exit $RC"
+grep -q '"command":"udp-server","error":"exec no-such-prog-here: No such file or directory"}$' \
+    "$T/err" || fail "json --exec error: $(cat "$T/err")"
+
+# A program that goes away after start-up: the child's line names the
+# command too.
+printf '#!/bin/sh\ncat\n' > "$T/prog"
+chmod +x "$T/prog"
+start_server ex tcp-server 0 --exec "$T/prog"
+rm -f "$T/prog"
+printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$ex_PORT" > /dev/null 2>&1
+poll_until 5 grep -qx "sockit: tcp-server: exec $T/prog: No such file or directory" \
+    "$T/ex.err" || fail "child exec error: $(cat "$T/ex.err")"
 
 # Unknown options: the hint is 'sockit --help' before the command name,
 # 'sockit help COMMAND' after it.
