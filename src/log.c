@@ -17,6 +17,10 @@
 
 static const char *log_command = NULL;
 
+/* A hint that log_syserr adds after strerror(hint_errno); see log_hint. */
+static int		 log_hint_errno;
+static const char	*log_hint_text;
+
 /* What the global options asked for; set by log_configure. */
 static struct {
 	int	verbose;	/* -v count */
@@ -71,6 +75,13 @@ void
 log_set_command(const char *name)
 {
 	log_command = name;
+}
+
+void
+log_hint(int errnum, const char *text)
+{
+	log_hint_errno = errnum;
+	log_hint_text = text;
 }
 
 void
@@ -152,6 +163,11 @@ log_message(int is_error, const char *fmt, va_list ap, int with_errno)
 		len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    strerror(saved));
+		if (log_hint_text != NULL && saved == log_hint_errno) {
+			len = strlen(msg);
+			snprintf(msg + len, sizeof(msg) - len, " (%s)",
+			    log_hint_text);
+		}
 	}
 	f = log_begin(&l);
 	if (log_conf.json) {

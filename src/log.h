@@ -42,6 +42,14 @@ void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* log_error with ": strerror(errno)" appended. */
 void	log_syserr(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Makes log_syserr add " (text)" after strerror when errno is errnum, for
+ * the command layer to explain an error that only it can read ("Protocol
+ * wrong type for socket (a datagram socket? try --dgram)").  One hint at
+ * a time; text NULL removes it.  text must outlive its use.
+ */
+void	log_hint(int, const char *);
+
 /* "MESSAGE" unless --quiet (json: event "info", field "msg"). */
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,11 +1,13 @@
 /*
  * Unit tests for log.c: log_configure alone decides what is printed and
- * how (text or JSON), and --quiet hides routine events but not the events
- * that carry an error.  Output is read back from a temporary stderr.
+ * how (text or JSON), --quiet hides routine events but not the events
+ * that carry an error, and log_hint explains one errno.  Output is read
+ * back from a temporary stderr.
  */
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,28 @@ START_TEST(test_quiet)
 }
 END_TEST
 
+/* A hint follows strerror for its errno only. */
+START_TEST(test_hint)
+{
+	log_set_command("unix-client");
+	log_hint(EPROTOTYPE, "a datagram socket? try --dgram");
+	capture_begin();
+	errno = EPROTOTYPE;
+	log_syserr("connect %s", "/tmp/s");
+	errno = ENOENT;
+	log_syserr("connect %s", "/tmp/t");
+	log_hint(EPROTOTYPE, NULL);
+	errno = EPROTOTYPE;
+	log_syserr("connect %s", "/tmp/u");
+	ck_assert_str_eq(capture_end(),
+	    "sockit: unix-client: connect /tmp/s: Protocol wrong type for "
+	    "socket (a datagram socket? try --dgram)\n"
+	    "sockit: unix-client: connect /tmp/t: No such file or directory\n"
+	    "sockit: unix-client: connect /tmp/u: Protocol wrong type for "
+	    "socket\n");
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -116,6 +140,7 @@ log_suite(void)
 	tcase_add_test(tc, test_verbose);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_quiet);
+	tcase_add_test(tc, test_hint);
 	suite_add_tcase(s, tc);
 	return (s);
 }

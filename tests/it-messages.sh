@@ -2,7 +2,8 @@
 # Usage errors are one exact line on stderr, exit 2, and name the option
 # once: bad values of time options and --max-frame (as text and as JSON);
 # unknown and ambiguous options, with hints that work; ports; an --exec
-# program that cannot run is refused at start-up.
+# program that cannot run is refused at start-up; Unix sockets of the
+# other type.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 # usage_err WANT CMD...: CMD exits 2 at once and prints exactly the line
@@ -132,6 +133,39 @@ rm -f "$T/prog"
 printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$ex_PORT" > /dev/null 2>&1
 poll_until 5 grep -qx "sockit: tcp-server: exec $T/prog: No such file or directory" \
     "$T/ex.err" || fail "child exec error: $(cat "$T/ex.err")"
+
+# Unix sockets of the other type: a live datagram server is "in use" for
+# a stream server and the other way round (not EPROTOTYPE), and a client
+# of the wrong type gets a hint.
+"$SOCKIT" unix-server --dgram "$T/dg" 2> "$T/dg.err" &
+PIDS="$PIDS $!"
+"$SOCKIT" unix-server "$T/st" 2> "$T/st.err" &
+PIDS="$PIDS $!"
+poll_until 10 grep -qs '^listening on' "$T/dg.err" || fail "no dgram server"
+poll_until 10 grep -qs '^listening on' "$T/st.err" || fail "no stream server"
+"$SOCKIT" unix-server "$T/dg" < /dev/null 2> "$T/err" &
+PIDS="$PIDS $!"
+wait_exit $! 10
+[ "$RC" = 1 ] || fail "stream server on a live dgram socket: exit $RC"
+[ "$(cat "$T/err")" = "sockit: unix-server: listen $T/dg: address in use (a server is running there)" ] ||
+    fail "stream server on a live dgram socket: $(cat "$T/err")"
+"$SOCKIT" unix-server --dgram "$T/st" < /dev/null 2> "$T/err" &
+PIDS="$PIDS $!"
+wait_exit $! 10
+[ "$RC" = 1 ] || fail "dgram server on a live stream socket: exit $RC"
+[ "$(cat "$T/err")" = "sockit: unix-server: listen $T/st: address in use (a server is running there)" ] ||
+    fail "dgram server on a live stream socket: $(cat "$T/err")"
+[ -S "$T/dg" ] && [ -S "$T/st" ] || fail "a live socket file was removed"
+"$SOCKIT" unix-client "$T/dg" < /dev/null 2> "$T/err"
+[ "$(cat "$T/err")" = "sockit: unix-client: connect $T/dg: Protocol wrong type for socket (a datagram socket? try --dgram)" ] ||
+    fail "stream client of a dgram socket: $(cat "$T/err")"
+"$SOCKIT" unix-client --dgram "$T/st" < /dev/null 2> "$T/err"
+[ "$(cat "$T/err")" = "sockit: unix-client: connect $T/st: Protocol wrong type for socket (a stream socket? try without --dgram)" ] ||
+    fail "dgram client of a stream socket: $(cat "$T/err")"
+# Both still serve.
+[ "$(echo hi | "$SOCKIT" unix-client "$T/st")" = hi ] || fail "stream server"
+[ "$(echo hi | "$SOCKIT" unix-client --dgram "$T/dg")" = hi ] ||
+    fail "dgram server"
 
 # Unknown options: the hint is 'sockit --help' before the command name,
 # 'sockit help COMMAND' after it.
