@@ -80,15 +80,20 @@ addr_all_digits(const char *s)
 	return (1);
 }
 
-int
-addr_parse_port(const char *s, char *err)
+/*
+ * Parses a port of at least min: 0 for servers (0 picks a free port), 1
+ * for clients (nothing can be reached at port 0, and nc refuses it too),
+ * so that the message states the range the caller accepts.
+ */
+static int
+addr_port_from(const char *s, int min, char *err)
 {
 	char		 q[ADDR_QUOTE_MAX + 4];
 	unsigned long	 v;
 	char		*end;
 
 	if (*s == '\0') {
-		addr_error(err, "missing port (expected 0-65535)");
+		addr_error(err, "missing port (expected %d-65535)", min);
 		return (-1);
 	}
 	/* strtoul alone would accept " 80", "+80" and "-1" (as ULONG_MAX). */
@@ -98,20 +103,33 @@ addr_parse_port(const char *s, char *err)
 	v = strtoul(s, &end, 10);
 	if (*end != '\0' || errno == ERANGE || v > 65535)
 		goto bad;
+	if (v < (unsigned long)min) {
+		/* Port 0 means "any" to bind(2); nothing is reached there. */
+		addr_error(err, "port 0 cannot be connected to (expected "
+		    "%d-65535)", min);
+		return (-1);
+	}
 	return ((int)v);
 
 bad:
-	addr_error(err, "bad port \"%s\" (expected 0-65535)", addr_quote(s, q));
+	addr_error(err, "bad port \"%s\" (expected %d-65535)",
+	    addr_quote(s, q), min);
 	return (-1);
+}
+
+int
+addr_parse_port(const char *s, char *err)
+{
+	return (addr_port_from(s, 0, err));
 }
 
 /* Stores a parsed port in both the numeric and the normalized text form. */
 static int
-addr_set_port(struct addr_inet *out, const char *s, char *err)
+addr_set_port(struct addr_inet *out, const char *s, int min, char *err)
 {
 	int	port;
 
-	if ((port = addr_parse_port(s, err)) == -1)
+	if ((port = addr_port_from(s, min, err)) == -1)
 		return (-1);
 	out->portnum = port;
 	snprintf(out->port, sizeof(out->port), "%d", port);
@@ -228,12 +246,13 @@ addr_error_v6_brackets(const char *s, char *err)
 }
 
 /*
- * The HOST:PORT parser behind addr_parse_hostport and the one-argument
- * server form.  empty_host says whether ":PORT" (no host) is allowed.
+ * The HOST:PORT parser behind addr_parse_hostport, the one-argument client
+ * form and the one-argument server form.  empty_host says whether ":PORT"
+ * (no host) is allowed, minport is the lowest port accepted.
  */
 static int
 addr_split_hostport(const char *s, struct addr_inet *out, int empty_host,
-    char *err)
+    int minport, char *err)
 {
 	char		 q[ADDR_QUOTE_MAX + 4];
 	const char	*colon, *port;
@@ -269,13 +288,13 @@ addr_split_hostport(const char *s, struct addr_inet *out, int empty_host,
 		addr_error(err, "missing port in \"%s\"", addr_quote(s, q));
 		return (-1);
 	}
-	return (addr_set_port(out, port, err));
+	return (addr_set_port(out, port, minport, err));
 }
 
 int
 addr_parse_hostport(const char *s, struct addr_inet *out, char *err)
 {
-	return (addr_split_hostport(s, out, 0, err));
+	return (addr_split_hostport(s, out, 0, 0, err));
 }
 
 /*
@@ -311,12 +330,13 @@ addr_set_host(struct addr_inet *out, const char *host, char *err)
 
 /* The two-argument form shared by clients and servers: {"HOST", "PORT"}. */
 static int
-addr_parse_pair(char *const *argv, struct addr_inet *out, char *err)
+addr_parse_pair(char *const *argv, struct addr_inet *out, int minport,
+    char *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (addr_set_host(out, argv[0], err) == -1)
 		return (-1);
-	return (addr_set_port(out, argv[1], err));
+	return (addr_set_port(out, argv[1], minport, err));
 }
 
 int
@@ -324,27 +344,20 @@ addr_parse_client(int argc, char *const *argv, struct addr_inet *out,
     char *err)
 {
 	char	q[ADDR_QUOTE_MAX + 4];
-	int	rc;
 
 	if (argc == 2)
-		rc = addr_parse_pair(argv, out, err);
-	else if (argc != 1) {
+		return (addr_parse_pair(argv, out, 1, err));
+	if (argc != 1) {
 		addr_error(err, "expected HOST PORT or HOST:PORT");
 		return (-1);
-	} else if (addr_all_digits(argv[0])) {
+	}
+	if (addr_all_digits(argv[0])) {
 		/* "sockit tcp-client 80" forgot the host, not the port. */
 		addr_error(err, "missing host in \"%s\" (expected HOST PORT "
 		    "or HOST:PORT)", addr_quote(argv[0], q));
 		return (-1);
-	} else
-		rc = addr_split_hostport(argv[0], out, 0, err);
-	/* Port 0 means "any" to bind(2); nothing can be reached there. */
-	if (rc == 0 && out->portnum == 0) {
-		addr_error(err, "port 0 cannot be connected to (expected "
-		    "1-65535)");
-		return (-1);
 	}
-	return (rc);
+	return (addr_split_hostport(argv[0], out, 0, 1, err));
 }
 
 /*
@@ -361,11 +374,11 @@ addr_parse_server1(const char *s, struct addr_inet *out, char *err)
 	char	q[ADDR_QUOTE_MAX + 4];
 
 	if (strchr(s, ':') != NULL || s[0] == '[')
-		return (addr_split_hostport(s, out, 1, err));
+		return (addr_split_hostport(s, out, 1, 0, err));
 	memset(out, 0, sizeof(*out));
 	if (s[0] == '\0' || (s[0] >= '0' && s[0] <= '9') || s[0] == '-' ||
 	    s[0] == '+')
-		return (addr_set_port(out, s, err));
+		return (addr_set_port(out, s, 0, err));
 	addr_error(err, "missing port in \"%s\" (expected [HOST] PORT or "
 	    "HOST:PORT)", addr_quote(s, q));
 	return (-1);
@@ -384,9 +397,9 @@ addr_parse_server(int argc, char *const *argv, const char *bind,
 		/* An empty HOST argument ("$HOST" unset) is "no host". */
 		if (argv[0][0] == '\0') {
 			memset(out, 0, sizeof(*out));
-			if (addr_set_port(out, argv[1], err) == -1)
+			if (addr_set_port(out, argv[1], 0, err) == -1)
 				return (-1);
-		} else if (addr_parse_pair(argv, out, err) == -1)
+		} else if (addr_parse_pair(argv, out, 0, err) == -1)
 			return (-1);
 	} else {
 		addr_error(err, "expected [HOST] PORT or HOST:PORT");

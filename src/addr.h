@@ -46,7 +46,8 @@ int	addr_parse_hostport(const char *, struct addr_inet *, char *);
  * Parses the positional address of a client: {"HOST", "PORT"} or
  * {"HOST:PORT"} / {"[V6]:PORT"} (argc is 1 or 2).  HOST may be an IPv6
  * literal when it comes as its own argument ("::1" "80"), with or without
- * brackets.  Returns 0 or -1 with a message in err.
+ * brackets.  PORT is 1-65535: port 0 cannot be connected to.  Returns 0
+ * or -1 with a message in err.
  */
 int	addr_parse_client(int, char *const *, struct addr_inet *, char *);
 

@@ -33,9 +33,14 @@ enum {
 	ARGS_G_VERSION
 };
 
+/* The footer of every --help: getopt_long takes unique prefixes. */
+#define ARGS_ABBREV_NOTE \
+	"Long options may be abbreviated to a unique prefix (spell them out " \
+	"in scripts)."
+
 static const struct args_opt args_global[] = {
 	{ "verbose", 'v', ARGS_NONE, ARGS_G_VERBOSE, NULL,
-	  "log connection events on stderr (repeat for more)" },
+	  "log connection events on stderr" },
 	{ "quiet", 0, ARGS_NONE, ARGS_G_QUIET, NULL,
 	  "print only errors on stderr" },
 	{ "log-format", 0, ARGS_REQUIRED, ARGS_G_LOGFORMAT, "text|json",
@@ -52,13 +57,48 @@ static const struct args_opt args_global[] = {
 char *
 args_cause(const char *fmt, ...)
 {
-	static char	buf[512];
+	static char	buf[ARGS_CAUSE_LEN];
+	char		tmp[sizeof(buf)];
 	va_list		ap;
 
+	/*
+	 * Callers prefix an earlier cause with args_cause("%s: %s", name,
+	 * *cause), so an argument may point into buf: format aside first.
+	 */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	(void)vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(buf, tmp, sizeof(buf));
 	return (buf);
+}
+
+/*
+ * Returns 1 when cause already starts with the option's name ("-w: ...",
+ * "--max-frame: ...", "--progress takes ..."), in either of its forms.
+ */
+static int
+args_cause_names(const struct args_opt *o, const char *cause)
+{
+	size_t	n;
+
+	if (o->shortc != 0 && cause[0] == '-' && cause[1] == o->shortc &&
+	    (cause[2] == ':' || cause[2] == ' ' || cause[2] == '\0'))
+		return (1);
+	if (o->name == NULL || strncmp(cause, "--", 2) != 0)
+		return (0);
+	n = strlen(o->name);
+	return (strncmp(cause + 2, o->name, n) == 0 && (cause[2 + n] == ':' ||
+	    cause[2 + n] == ' ' || cause[2 + n] == '\0'));
+}
+
+const char *
+args_opt_cause(const struct args_opt *o, int shortform, const char *cause)
+{
+	if (args_cause_names(o, cause))
+		return (cause);
+	if (shortform || o->name == NULL)
+		return (args_cause("-%c: %s", o->shortc, cause));
+	return (args_cause("--%s: %s", o->name, cause));
 }
 
 void
@@ -121,17 +161,21 @@ args_seconds(const char *s, long long max_sec, char **cause)
 	return ((long long)(v * 1000.0 + 0.5));
 }
 
-/* Applies one global option; returns 0 or -1 with *cause set. */
+/*
+ * Applies one global option, and passes the log settings on to log.c at
+ * once, so that the next message (even an error about a later option)
+ * already honours them.  Returns 0 or -1 with *cause set.
+ */
 static int
 args_global_apply(int id, const char *arg, char **cause)
 {
 	switch (id) {
 	case ARGS_G_VERBOSE:
 		sockit_config.verbose++;
-		return (0);
+		break;
 	case ARGS_G_QUIET:
 		sockit_config.quiet = 1;
-		return (0);
+		break;
 	case ARGS_G_LOGFORMAT:
 		if (strcmp(arg, "text") == 0)
 			sockit_config.json = 0;
@@ -142,17 +186,19 @@ args_global_apply(int id, const char *arg, char **cause)
 			    "text or json", arg);
 			return (-1);
 		}
-		return (0);
+		break;
 	case ARGS_G_STATS:
 		sockit_config.stats = 1;
-		return (0);
+		break;
 	case ARGS_G_INET4:
 		sockit_config.family = AF_INET;
-		return (0);
+		break;
 	case ARGS_G_INET6:
 		sockit_config.family = AF_INET6;
-		return (0);
+		break;
 	}
+	log_configure(sockit_config.verbose, sockit_config.quiet,
+	    sockit_config.json);
 	return (0);
 }
 
@@ -216,20 +262,79 @@ args_lookup(const struct args_opt **merged, size_t n, int c)
 	return (NULL);
 }
 
-static void
-args_bad_option(const char *cmd, char **argv, int c)
+/* The name of the long option whose getopt_long val is val, or NULL. */
+static const char *
+args_long_name(const struct option *lo, int val)
 {
-	const char	*what = argv[optind - 1];
+	for (; lo->name != NULL; lo++)
+		if (lo->val == val)
+			return (lo->name);
+	return (NULL);
+}
 
-	if (c == ':')
-		log_error("option %s needs a value; see 'sockit %s --help'",
-		    what, cmd);
-	else if (optopt != 0 && optopt < 256)
-		log_error("unknown option -%c; see 'sockit %s --help'",
-		    optopt, cmd);
+/*
+ * Lists in buf the long options that the first len bytes of name begin
+ * ("--echo --exec" for "e"); returns how many there are.
+ */
+static int
+args_prefixes(const struct option *lo, const char *name, size_t len,
+    char *buf, size_t size)
+{
+	size_t	used;
+	int	n = 0;
+
+	buf[0] = '\0';
+	for (; lo->name != NULL; lo++) {
+		if (strncmp(lo->name, name, len) != 0)
+			continue;
+		n++;
+		used = strlen(buf);
+		(void)snprintf(buf + used, size - used, "%s--%s",
+		    used > 0 ? " " : "", lo->name);
+	}
+	return (n);
+}
+
+/*
+ * Says in one line why getopt_long refused an option (c is what it
+ * returned, optopt which option): a missing value, a value given to a
+ * flag, an unknown option or an ambiguous abbreviation.  cmd is the
+ * command for the hint, or NULL before the command name.
+ */
+static void
+args_bad_option(const char *cmd, const struct option *lo, char **argv, int c)
+{
+	const char	*what = argv[optind - 1], *name;
+	char		 hint[128], list[512];
+	size_t		 len;
+
+	if (cmd != NULL)
+		(void)snprintf(hint, sizeof(hint), "see 'sockit help %s'", cmd);
 	else
-		log_error("unknown option %s; see 'sockit %s --help'", what,
-		    cmd);
+		(void)snprintf(hint, sizeof(hint), "see 'sockit --help'");
+	/* A known long option is reported by its val, a short one by itself. */
+	if (optopt >= 256 && (name = args_long_name(lo, optopt)) != NULL) {
+		if (c == ':')
+			log_error("option --%s needs a value; %s", name, hint);
+		else
+			log_error("option --%s takes no value; %s", name, hint);
+		return;
+	}
+	if (optopt > 0 && optopt < 256) {
+		if (c == ':')
+			log_error("option -%c needs a value; %s", optopt, hint);
+		else
+			log_error("unknown option -%c; %s", optopt, hint);
+		return;
+	}
+	/* optopt 0: a long option that is unknown or ambiguous. */
+	name = strncmp(what, "--", 2) == 0 ? what + 2 : what;
+	len = strcspn(name, "=");
+	if (args_prefixes(lo, name, len, list, sizeof(list)) > 1)
+		log_error("option '--%.*s' is ambiguous; possibilities: %s",
+		    (int)len, name, list);
+	else
+		log_error("unknown option --%.*s; %s", (int)len, name, hint);
 }
 
 /* Merges command and global tables into one array of pointers. */
@@ -266,7 +371,7 @@ args_parse(const struct cmd_entry *entry, int argc, char **argv, args_cb cb,
 	opterr = 0;
 	while (rc == ARGS_OK && (c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if ((o = args_lookup(merged, n, c)) == NULL) {
-			args_bad_option(entry->name, argv, c);
+			args_bad_option(entry->name, lo, argv, c);
 			rc = ARGS_ERROR;
 		} else if (o->id == ARGS_G_HELP) {
 			args_usage(stdout, entry);
@@ -277,7 +382,7 @@ args_parse(const struct cmd_entry *entry, int argc, char **argv, args_cb cb,
 				rc = ARGS_ERROR;
 			}
 		} else if (cb(ctx, o->id, optarg, &cause) == -1) {
-			log_error("%s", cause);
+			log_error("%s", args_opt_cause(o, c < 256, cause));
 			rc = ARGS_ERROR;
 		}
 	}
@@ -291,41 +396,46 @@ args_parse(const struct cmd_entry *entry, int argc, char **argv, args_cb cb,
 int
 args_parse_global(int argc, char **argv, int *first, int *help, int *version)
 {
+	/* Long options return their ids, far from any short letter. */
 	static const struct option lo[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "log-format", required_argument, NULL, 'l' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, ARGS_G_VERBOSE },
+		{ "quiet", no_argument, NULL, ARGS_G_QUIET },
+		{ "log-format", required_argument, NULL, ARGS_G_LOGFORMAT },
+		{ "stats", no_argument, NULL, ARGS_G_STATS },
+		{ "help", no_argument, NULL, ARGS_G_HELP },
+		{ "version", no_argument, NULL, ARGS_G_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const int ids[] = { 'v', ARGS_G_VERBOSE, 'q', ARGS_G_QUIET,
-	    'l', ARGS_G_LOGFORMAT, 's', ARGS_G_STATS, '4', ARGS_G_INET4,
-	    '6', ARGS_G_INET6, 0, 0 };
 	char	*cause = NULL;
-	int	 c, i;
+	int	 c;
 
 	*help = *version = 0;
 	args_reset_getopt();
 	opterr = 0;
 	/* A leading + stops at the command name, so its options stay. */
 	while ((c = getopt_long(argc, argv, "+:46hv", lo, NULL)) != -1) {
-		if (c == 'h') {
+		switch (c) {
+		case '4':
+			c = ARGS_G_INET4;
+			break;
+		case '6':
+			c = ARGS_G_INET6;
+			break;
+		case 'h':
+			c = ARGS_G_HELP;
+			break;
+		case 'v':
+			c = ARGS_G_VERBOSE;
+			break;
+		}
+		if (c == ARGS_G_HELP)
 			*help = 1;
-			continue;
-		}
-		if (c == 'V') {
+		else if (c == ARGS_G_VERSION)
 			*version = 1;
-			continue;
-		}
-		for (i = 0; ids[i] != 0 && ids[i] != c; i += 2)
-			;
-		if (ids[i] == 0) {
-			args_bad_option("help", argv, c);
+		else if (c < ARGS_G_VERBOSE) {
+			args_bad_option(NULL, lo, argv, c);
 			return (ARGS_ERROR);
-		}
-		if (args_global_apply(ids[i + 1], optarg, &cause) == -1) {
+		} else if (args_global_apply(c, optarg, &cause) == -1) {
 			log_error("%s", cause);
 			return (ARGS_ERROR);
 		}
@@ -375,6 +485,7 @@ args_usage(FILE *f, const struct cmd_entry *entry)
 	fprintf(f, "\nGlobal options:\n");
 	for (o = args_global; o->name != NULL || o->shortc != 0; o++)
 		args_usage_opt(f, o);
+	fprintf(f, "\n%s\n", ARGS_ABBREV_NOTE);
 	fflush(f);
 }
 
@@ -409,7 +520,8 @@ args_usage_global(FILE *f, const struct cmd_entry *const *table)
 	    "proxy auth)\n"
 	    "  ssh-lite exec: the remote status, 124 on --timeout, 255 for "
 	    "its own failures\n"
-	    "\nRun 'sockit help COMMAND' for a command's options; "
-	    "see sockit(1).\n");
+	    "\n%s\n"
+	    "Run 'sockit help COMMAND' for a command's options; "
+	    "see sockit(1).\n", ARGS_ABBREV_NOTE);
 	fflush(f);
 }

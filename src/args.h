@@ -63,9 +63,18 @@ long long	args_seconds(const char *, long long, char **);
 
 /*
  * Formats a cause for the callback: returns a pointer to a static buffer
- * (one at a time, enough for one error line).
+ * (one at a time, enough for one error line).  An argument may be the
+ * previous cause, as in args_cause("%s: %s", name, *cause).
  */
+#define ARGS_CAUSE_LEN	512
 char	*args_cause(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Names option o at the front of a callback's cause, exactly once: returns
+ * cause itself when it already starts with the option ("-w: ..."), else
+ * "-X: cause" (shortform) or "--NAME: cause" in args_cause's buffer.
+ */
+const char	*args_opt_cause(const struct args_opt *, int, const char *);
 
 /* Resets getopt so a second getopt_long pass starts afresh. */
 void	args_reset_getopt(void);

@@ -60,7 +60,7 @@ enum {
 	{ "expect", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT, "TEXT", \
 	  "wait until TEXT is received; ordered with --send" }, \
 	{ "timeout", 0, ARGS_REQUIRED, CLIENT_OPT_TIMEOUT, "SEC", \
-	  "bound each --send/--expect step (exit 4)" }, \
+	  "bound each --send/--expect step (exit 4; 0: no limit)" }, \
 	{ "recv-bytes", 0, ARGS_REQUIRED, CLIENT_OPT_RECV_BYTES, "N", \
 	  "stop after N bytes have been received" }, \
 	{ "no-shutdown", 0, ARGS_NONE, CLIENT_OPT_NO_SHUTDOWN, NULL, \
@@ -68,7 +68,7 @@ enum {
 	{ "quit-after", 'q', ARGS_REQUIRED, CLIENT_OPT_QUIT_AFTER, "SEC", \
 	  "exit SEC seconds after stdin EOF" }, \
 	{ "connect-timeout", 'w', ARGS_REQUIRED, CLIENT_OPT_CONNECT_TIMEOUT, \
-	  "SEC", "give up connecting after SEC (exit 4)" }, \
+	  "SEC", "give up connecting after SEC (exit 4; 0: no limit)" }, \
 	{ "wait-for", 0, ARGS_REQUIRED, CLIENT_OPT_WAIT_FOR, "SEC", \
 	  "retry connecting until the server is up, at most SEC" }, \
 	{ NULL, 'z', ARGS_NONE, CLIENT_OPT_ZERO, NULL, \

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,8 +75,8 @@ cmd_unix_client_run(const struct cmd_entry *self, int argc, char **argv,
 		return (SOCKIT_EXIT_USAGE);
 	}
 	if (argc - first != 1) {
-		log_error("expected one PATH or @NAME; see 'sockit unix-client "
-		    "--help'");
+		log_error("expected one PATH or @NAME; see 'sockit help "
+		    "unix-client'");
 		return (SOCKIT_EXIT_USAGE);
 	}
 	if (addr_parse_unix(argv[first], &t.a, err) == -1) {
@@ -83,6 +84,9 @@ cmd_unix_client_run(const struct cmd_entry *self, int argc, char **argv,
 		return (SOCKIT_EXIT_USAGE);
 	}
 	t.type = o->dgram ? SOCK_DGRAM : SOCK_STREAM;
+	/* Connecting to a socket of the other type fails with EPROTOTYPE. */
+	log_hint(EPROTOTYPE, o->dgram ? "a stream socket? try without --dgram" :
+	    "a datagram socket? try --dgram");
 	if (o->dgram)
 		return (dgram_client_unix(o, &t.a, argv[first]));
 	if ((fd = client_connect(o, cmd_unix_client_connect, &t, argv[first],

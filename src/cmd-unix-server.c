@@ -92,8 +92,8 @@ cmd_unix_server_run(const struct cmd_entry *self, int argc, char **argv,
 	o->stats = sockit_config.stats;
 	o->fwd.family = sockit_config.family;
 	if (argc - first != 1) {
-		log_error("expected one PATH or @NAME; see 'sockit unix-server "
-		    "--help'");
+		log_error("expected one PATH or @NAME; see 'sockit help "
+		    "unix-server'");
 		return (SOCKIT_EXIT_USAGE);
 	}
 	if (addr_parse_unix(argv[first], &a, err) == -1) {

@@ -14,9 +14,19 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sockit.h"
 
 static const char *log_command = NULL;
+
+/* A hint that log_syserr adds after strerror(hint_errno); see log_hint. */
+static int		 log_hint_errno;
+static const char	*log_hint_text;
+
+/* What the global options asked for; set by log_configure. */
+static struct {
+	int	verbose;	/* -v count */
+	int	quiet;		/* --quiet */
+	int	json;		/* --log-format json */
+} log_conf;
 
 /* A line is built in memory and written with one write(2), so that lines
  * of concurrent processes (workers, sessions) never interleave. */
@@ -67,12 +77,27 @@ log_set_command(const char *name)
 	log_command = name;
 }
 
+void
+log_hint(int errnum, const char *text)
+{
+	log_hint_errno = errnum;
+	log_hint_text = text;
+}
+
+void
+log_configure(int verbose, int quiet, int json)
+{
+	log_conf.verbose = verbose;
+	log_conf.quiet = quiet;
+	log_conf.json = json;
+}
+
 int
 log_enabled(int level)
 {
-	if (sockit_config.quiet)
+	if (log_conf.quiet)
 		return (0);
-	return (level <= sockit_config.verbose);
+	return (level <= log_conf.verbose);
 }
 
 /* Appends s to buf as a JSON string body (quotes excluded). */
@@ -138,9 +163,14 @@ log_message(int is_error, const char *fmt, va_list ap, int with_errno)
 		len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    strerror(saved));
+		if (log_hint_text != NULL && saved == log_hint_errno) {
+			len = strlen(msg);
+			snprintf(msg + len, sizeof(msg) - len, " (%s)",
+			    log_hint_text);
+		}
 	}
 	f = log_begin(&l);
-	if (sockit_config.json) {
+	if (log_conf.json) {
 		log_json_open(f, is_error ? "error" : "info");
 		if (log_command != NULL)
 			log_json_field(f, "command", log_command);
@@ -181,7 +211,7 @@ log_info(const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (sockit_config.quiet)
+	if (log_conf.quiet)
 		return;
 	va_start(ap, fmt);
 	log_message(0, fmt, ap, 0);
@@ -225,10 +255,11 @@ log_event(int level, const char *event, const char *peer,
 	FILE		*f;
 	int		 saved = errno;
 
-	if (!log_enabled(level))
+	/* An error (a reason) at the default level survives --quiet. */
+	if (!log_enabled(level) && !(reason != NULL && level <= LOG_NOTICE))
 		return;
 	f = log_begin(&l);
-	if (sockit_config.json)
+	if (log_conf.json)
 		log_event_json(f, event, peer, x, reason);
 	else
 		log_event_text(f, event, peer, x, reason);
@@ -245,7 +276,7 @@ log_stats(unsigned long long conns, const struct log_xfer *x)
 
 	rate = x->secs > 0 ? (double)(x->in + x->out) / x->secs : 0;
 	f = log_begin(&l);
-	if (sockit_config.json) {
+	if (log_conf.json) {
 		log_json_open(f, "stats");
 		fprintf(f, ",\"connections\":%llu,\"in\":%llu,"
 		    "\"out\":%llu,\"duration\":%.6f,\"bytes_per_sec\":%.0f}\n",

@@ -15,7 +15,12 @@ struct log_xfer {
 	double			secs;
 };
 
-/* Levels for log_event: NOTICE unless --quiet, VERBOSE with -v. */
+/*
+ * Levels for log_event.  NOTICE: printed by default; with a reason it is
+ * an error event (closed for a reason, denied, refused, dropped) that
+ * --quiet does not hide either.  VERBOSE: with -v only, reason or not.
+ * DEBUG: with -vv; no event uses it yet.
+ */
 #define LOG_NOTICE	0
 #define LOG_VERBOSE	1
 #define LOG_DEBUG	2
@@ -23,11 +28,27 @@ struct log_xfer {
 /* Sets the command name used in "sockit: CMD: " error prefixes. */
 void	log_set_command(const char *);
 
+/*
+ * Sets what is printed: verbose is the -v count, quiet (--quiet) leaves
+ * errors only, json (--log-format json) writes JSON lines.  The command
+ * layer calls it whenever a global option changes; until then the log is
+ * text at verbosity 0.
+ */
+void	log_configure(int, int, int);
+
 /* "sockit: CMD: MESSAGE" (json: event "error"); always printed. */
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 /* log_error with ": strerror(errno)" appended. */
 void	log_syserr(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Makes log_syserr add " (text)" after strerror when errno is errnum, for
+ * the command layer to explain an error that only it can read ("Protocol
+ * wrong type for socket (a datagram socket? try --dgram)").  One hint at
+ * a time; text NULL removes it.  text must outlive its use.
+ */
+void	log_hint(int, const char *);
 
 /* "MESSAGE" unless --quiet (json: event "info", field "msg"). */
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -49,7 +70,7 @@ void	log_stats(unsigned long long, const struct log_xfer *);
  */
 void	log_progress(const struct log_xfer *, int);
 
-/* Returns 1 when events of this level are printed. */
+/* Returns 1 when events of this level without a reason are printed. */
 int	log_enabled(int);
 
 #endif

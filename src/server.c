@@ -279,6 +279,8 @@ server_parse_forward(struct server_opts *o, char **cause)
 int
 server_opts_finish(struct server_opts *o, char **cause)
 {
+	char	err[SPAWN_ERR_LEN];
+
 	if (frameopt_finish(&o->frames, cause) == -1)
 		return (-1);
 	if (o->banner != NULL && !o->handler_set)
@@ -300,6 +302,12 @@ server_opts_finish(struct server_opts *o, char **cause)
 		if (o->workers > 1 && (o->once || o->handler == SERVER_STDIO)) {
 		*cause = args_cause("--workers cannot be combined with --once "
 		    "or --stdio");
+		return (-1);
+	}
+	/* A missing program is a usage error now, not at the first client. */
+	if (o->handler == SERVER_EXEC && spawn_check(&o->exec, err,
+	    sizeof(err)) == -1) {
+		*cause = args_cause("%s", err);
 		return (-1);
 	}
 	if (o->workers > 1)

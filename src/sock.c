@@ -388,7 +388,8 @@ sock_unix_sockaddr(const struct addr_unix *a, struct sockaddr_storage *ss)
 
 /*
  * A socket file nobody answers on is stale and may go; a live one or a
- * non-socket stays.  Returns 0 when the path is free to bind.
+ * non-socket stays.  Returns 0 when the path is free to bind, or -1 with
+ * errno: EADDRINUSE for a live socket, EEXIST for a non-socket.
  */
 static int
 sock_unix_clear_stale(const struct addr_unix *a, int type)
@@ -407,8 +408,12 @@ sock_unix_clear_stale(const struct addr_unix *a, int type)
 		errno = EADDRINUSE;
 		return (-1);
 	}
-	/* A full queue (EAGAIN, then ETIMEDOUT) means someone listens. */
-	if (errno == ETIMEDOUT || errno == EAGAIN) {
+	/*
+	 * A full queue (EAGAIN, then ETIMEDOUT) means someone listens, and
+	 * EPROTOTYPE that a live socket of the other type (stream or
+	 * datagram) is bound there: a stale file answers ECONNREFUSED.
+	 */
+	if (errno == ETIMEDOUT || errno == EAGAIN || errno == EPROTOTYPE) {
 		errno = EADDRINUSE;
 		return (-1);
 	}

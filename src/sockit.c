@@ -3,9 +3,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "log.h"
@@ -60,6 +63,27 @@ cmd_find(const char *name)
 	return (found);
 }
 
+/*
+ * Opens /dev/null on each of fds 0, 1 and 2 that is closed, so that no
+ * socket opened later becomes stdin, stdout or stderr (sockit host port
+ * <&- must read an empty stdin, not its own socket).  They stay
+ * inheritable: they are the stdio of --exec children.  Returns 0 or -1.
+ */
+static int
+sockit_open_stdio(void)
+{
+	int	fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free fd is this one: those below are open. */
+		if (open("/dev/null", O_RDWR) != fd)
+			return (-1);
+	}
+	return (0);
+}
+
 /* "sockit help [COMMAND]". */
 static int
 cmd_help(int argc, char **argv)
@@ -93,6 +117,10 @@ main(int argc, char **argv)
 	const struct cmd_entry	*entry;
 	int			 first, help, version;
 
+	if (sockit_open_stdio() == -1) {
+		log_syserr("open /dev/null");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
 	/* A vanished peer must be an EPIPE error, never a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 

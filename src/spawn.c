@@ -4,14 +4,18 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "sig.h"
 #include "sock.h"
 #include "spawn.h"
@@ -35,6 +39,86 @@ spawn_split(const char *line)
 		return (NULL);
 	}
 	return (argv);
+}
+
+/* The search path of execvp when PATH is unset (glibc's _CS_PATH). */
+#define SPAWN_DEFAULT_PATH	"/bin:/usr/bin"
+
+/*
+ * Returns 0 when path is a file this process may execute, else -1 with
+ * errno as execve(2) would set it (a directory is EACCES).
+ */
+static int
+spawn_executable(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return (-1);
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return (-1);
+	}
+	return (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS));
+}
+
+/*
+ * Looks name up as execvp does: as it is when it holds a slash, else in
+ * each directory of PATH (an empty entry is the current directory).
+ * Returns 0, or -1 with errno: EACCES when a candidate exists but cannot
+ * be executed, ENOENT when there is none.
+ */
+static int
+spawn_search(const char *name)
+{
+	const char	*dir, *end;
+	char		 path[PATH_MAX];
+	size_t		 dlen;
+	int		 denied = 0;
+
+	if (strchr(name, '/') != NULL)
+		return (spawn_executable(name));
+	if ((dir = getenv("PATH")) == NULL)
+		dir = SPAWN_DEFAULT_PATH;
+	for (;; dir = end + 1) {
+		if ((end = strchr(dir, ':')) == NULL)
+			end = dir + strlen(dir);
+		dlen = (size_t)(end - dir);
+		if (snprintf(path, sizeof(path), "%.*s%s%s", (int)dlen, dir,
+		    dlen > 0 ? "/" : "", name) < (int)sizeof(path)) {
+			if (spawn_executable(path) == 0)
+				return (0);
+			if (errno == EACCES)
+				denied = 1;
+		}
+		if (*end == '\0')
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return (-1);
+}
+
+int
+spawn_check(const struct spawn_cmd *cmd, char *err, size_t len)
+{
+	const char	*what;
+	int		 rc, saved;
+
+	if (cmd->shell != NULL) {
+		what = "/bin/sh";
+		rc = spawn_executable(what);
+	} else {
+		what = cmd->argv[0];
+		rc = spawn_search(what);
+	}
+	if (rc == 0)
+		return (0);
+	if (err != NULL) {
+		saved = errno;
+		(void)snprintf(err, len, "exec %s: %s", what, strerror(saved));
+		errno = saved;
+	}
+	return (-1);
 }
 
 /* In the child: wire the fds to stdin/stdout and exec; never returns. */
@@ -61,7 +145,8 @@ spawn_exec_child(const struct spawn_cmd *cmd, int in, int out,
 		execvp(cmd->argv[0], cmd->argv);
 		what = cmd->argv[0];
 	}
-	fprintf(stderr, "sockit: exec %s: %s\n", what, strerror(errno));
+	/* The parent checked (spawn_check), but files come and go. */
+	log_syserr("exec %s", what);
 	_exit(127);
 }
 

@@ -19,12 +19,22 @@ struct spawn_cmd {
  */
 char	**spawn_split(const char *);
 
+#define SPAWN_ERR_LEN	512
+
+/*
+ * Checks before any connection that cmd can be executed: argv[0] as
+ * execvp would find it (through PATH when it has no slash), or /bin/sh
+ * for a shell command.  Returns 0, or -1 with errno (ENOENT, EACCES, ...)
+ * and "exec PROG: strerror" in err (len bytes, SPAWN_ERR_LEN will do).
+ */
+int	spawn_check(const struct spawn_cmd *, char *, size_t);
+
 /*
  * Forks a child with in as its stdin and out as its stdout (the same fd
  * for a connection; stderr stays), the given
  * SOCKIT_PEER and SOCKIT_LOCAL in its environment and default signal
- * dispositions, and execs cmd.  A child that cannot exec prints one line
- * and exits 127.  Returns the pid or -1 with errno.
+ * dispositions, and execs cmd.  A child that cannot exec logs one line
+ * ("sockit: CMD: exec PROG: strerror") and exits 127.  Returns the pid or -1 with errno.
  */
 pid_t	spawn_child(const struct spawn_cmd *, int, int, const char *,
 	    const char *);

@@ -274,6 +274,51 @@ START_TEST(test_client_table)
 }
 END_TEST
 
+/*
+ * Each side states the range it accepts: clients 1-65535 (port 0 reaches
+ * nothing), servers 0-65535 (0 picks a free port).
+ */
+static const struct {
+	int		 client;
+	int		 argc;
+	const char	*argv[2];
+	const char	*err;
+} range_cases[] = {
+	{ 1, 2, { "host", "99999" }, "bad port \"99999\" (expected 1-65535)" },
+	{ 1, 2, { "host", "8x" }, "bad port \"8x\" (expected 1-65535)" },
+	{ 1, 2, { "host", "" }, "missing port (expected 1-65535)" },
+	{ 1, 2, { "host", "0" },
+	  "port 0 cannot be connected to (expected 1-65535)" },
+	{ 1, 2, { "host", "000" },
+	  "port 0 cannot be connected to (expected 1-65535)" },
+	{ 1, 1, { "host:0" },
+	  "port 0 cannot be connected to (expected 1-65535)" },
+	{ 1, 1, { "[::1]:65536" }, "bad port \"65536\" (expected 1-65535)" },
+	{ 0, 1, { "99999" }, "bad port \"99999\" (expected 0-65535)" },
+	{ 0, 1, { "-1" }, "bad port \"-1\" (expected 0-65535)" },
+	{ 0, 1, { "" }, "missing port (expected 0-65535)" },
+	{ 0, 1, { "h:65536" }, "bad port \"65536\" (expected 0-65535)" },
+	{ 0, 2, { "h", "8x" }, "bad port \"8x\" (expected 0-65535)" },
+	{ 0, 2, { "", "65536" }, "bad port \"65536\" (expected 0-65535)" },
+};
+
+START_TEST(test_port_range_messages)
+{
+	struct addr_inet	a;
+	char			err[ADDR_ERR_LEN] = "";
+	int			rc;
+
+	if (range_cases[_i].client)
+		rc = addr_parse_client(range_cases[_i].argc,
+		    (char *const *)range_cases[_i].argv, &a, err);
+	else
+		rc = addr_parse_server(range_cases[_i].argc,
+		    (char *const *)range_cases[_i].argv, NULL, &a, err);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(err, range_cases[_i].err);
+}
+END_TEST
+
 /* Server positionals and -b. */
 
 static const struct {
@@ -652,6 +697,11 @@ addr_suite(void)
 
 	tc = tcase_create("server-positionals");
 	tcase_add_loop_test(tc, test_server_table, 0, NELEM(server_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("port-ranges");
+	tcase_add_loop_test(tc, test_port_range_messages, 0,
+	    NELEM(range_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unix");

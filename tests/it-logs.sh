@@ -1,6 +1,7 @@
 #!/bin/sh
 # --log-format json writes one JSON object per line with stable fields;
-# --stats prints a summary; --quiet silences all but errors.
+# --stats prints a summary; --quiet silences all but errors and the
+# events that carry one.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 need python3
 
@@ -42,4 +43,24 @@ assert "refused" in e["error"], e' "$T/err" || fail "json error: $(cat "$T/err")
 start_server q tcp-server 0 --quiet
 printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$q_PORT" > /dev/null
 [ ! -s "$T/q.err" ] || fail "--quiet printed: $(cat "$T/q.err")"
+
+# ... but a connection closed by an error is still logged with --quiet,
+# as text and as JSON.
+start_server qf tcp-server 0 --quiet --frame line --max-frame 4
+printf 'much too long\n' | "$SOCKIT" tcp-client --frame line \
+    127.0.0.1 "$qf_PORT" > /dev/null 2>&1
+poll_until 5 grep -q '^closed 127\.0\.0\.1:[0-9]* in=[0-9]* out=0 [0-9.]*s: frame error: frame too big$' \
+    "$T/qf.err" || fail "--quiet hid the frame error: $(cat "$T/qf.err")"
+[ "$(wc -l < "$T/qf.err")" -eq 1 ] || fail "--quiet: $(cat "$T/qf.err")"
+start_server qj tcp-server 0 --quiet --log-format json --frame line \
+    --max-frame 4
+printf 'much too long\n' | "$SOCKIT" tcp-client --frame line \
+    127.0.0.1 "$qj_PORT" > /dev/null 2>&1
+poll_until 5 grep -q '"event":"closed".*"error":"frame error: frame too big"' \
+    "$T/qj.err" || fail "--quiet json hid the frame error: $(cat "$T/qj.err")"
+
+# -v shows the clean close; --quiet wins over -v for it.
+start_server qv tcp-server 0 --quiet -v
+printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$qv_PORT" > /dev/null
+[ ! -s "$T/qv.err" ] || fail "--quiet -v printed: $(cat "$T/qv.err")"
 exit 0

@@ -56,16 +56,32 @@ def to_script(block):
             elif c.endswith("&"):
                 out.append(private(c[:-1], ports) + " >/dev/null 2>&1 &")
             elif c.startswith("kill"):
+                # As written: a kill that misses its server must show.
                 out.append(c)
-                out.append("wait %s 2>/dev/null" % c.split()[-1])
             else:
                 cmd = private(c, ports)
         else:
             expect.append(line)
     flush()
-    # Whatever the block left running must not outlive it.
-    out.append("kill $(jobs -p) 2>/dev/null; exit 0")
+    # Every server the block started must have been stopped by it: wait
+    # (bounded) for each job to end, then fail on any left running.
+    out.append(LEAK_CHECK)
     return "\n".join(out) + "\n"
+
+LEAK_CHECK = r"""
+for p in $(jobs -p); do
+    i=0
+    while kill -0 "$p" 2>/dev/null && ! grep -q '^[0-9]* (.*) Z' "/proc/$p/stat" 2>/dev/null; do
+        i=$((i+1))
+        if [ $i -ge 250 ]; then
+            echo "the block left pid $p running: $(tr '\0' ' ' < /proc/$p/cmdline)" >&2
+            kill $(jobs -p) 2>/dev/null
+            exit 1
+        fi
+        sleep 0.02
+    done
+done
+exit 0"""
 
 def sh_quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
