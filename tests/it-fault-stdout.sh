@@ -7,11 +7,6 @@
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3
-FAILED=0
-bad() {
-	echo "FAIL: $*" >&2
-	FAILED=1
-}
 
 start_server tcp tcp-server 0
 start_server udp udp-server 0

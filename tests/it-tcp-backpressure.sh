@@ -7,17 +7,6 @@
 need python3
 LIMIT_KB=65536
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 start_server echo tcp-server 0
 
 python3 "${SOCKIT_SRCDIR:-.}/tests/hog.py" "$echo_PORT" "$T/blocked" "$T/done" \
