@@ -13,11 +13,7 @@ python3 "${SOCKIT_SRCDIR:-.}/tests/hog.py" "$echo_PORT" "$T/blocked" "$T/done" \
     > "$T/hog.out" 2>&1 &
 hog=$!
 PIDS="$PIDS $hog"
-hog_ready() {
-	test -s "$T/blocked" || ! kill -0 "$hog" 2>/dev/null
-}
-poll_until 90 hog_ready || fail "the sender did not block"
-test -s "$T/blocked" || fail "sender failed: $(cat "$T/hog.out")"
+await_file "the sender" 90 "$T/blocked" "$hog" "$T/hog.out"
 
 rss=$(rss_kb "$echo_PID")
 [ -n "$rss" ] && [ "$rss" -lt "$LIMIT_KB" ] ||

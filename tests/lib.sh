@@ -126,6 +126,19 @@ sk() {
 	wait_exit "$skpid" "$secs"
 }
 
+# await_file WHAT SECS FILE PID LOG: waits, at most SECS, until the
+# background job PID has written FILE (a file with something in it: how a
+# python3 peer says it is under way).  Fails, quoting LOG (the job's
+# output), if the job ends first or SECS pass.  WHAT names the job.
+await_file() {
+	poll_until "$2" file_or_gone "$3" "$4" ||
+	    fail "$1: no $3 after $2 s: $(cat "$5")"
+	test -s "$3" || fail "$1 ended without writing $3: $(cat "$5")"
+}
+file_or_gone() {
+	test -s "$1" || ! kill -0 "$2" 2>/dev/null
+}
+
 # expect_rc WANT CMD...: runs CMD, fails unless it exits WANT.
 expect_rc() {
 	want=$1
