@@ -3,11 +3,10 @@
 # python3 AF_UNIX client works against it; 64 MiB survive a round trip.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# Via a path: readiness is the socket file appearing.
-"$SOCKIT" unix-server "$T/s" 2> "$T/path.err" &
-PIDS="$PIDS $!"
-poll_until 10 test -S "$T/s" ||
-    fail "unix-server did not create $T/s: $(cat "$T/path.err")"
+# Via a path.  Readiness is a connection that is accepted: the socket
+# file appears at bind(), before listen().
+start_unix path "$T/s"
+test -S "$T/s" || fail "unix-server did not create $T/s: $(cat "$T/path.err")"
 out=$(printf 'hello, unix\n' | "$SOCKIT" unix-client "$T/s") ||
     fail "unix-client exited $?"
 [ "$out" = "hello, unix" ] || fail "path echo returned '$out'"
