@@ -10,7 +10,7 @@ import os, socket, sys, time
 port, blocked, done = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 total = 200 << 20
 # 1 MiB of 1 KiB lines: valid input for --frame line as well as raw.
-chunk = (b'x' * 1023 + b'\n') * 1024
+chunk = memoryview((b'x' * 1023 + b'\n') * 1024)
 s = socket.create_connection(('127.0.0.1', port), timeout=10)
 s.setblocking(False)
 sent, idle_since = 0, None
@@ -19,7 +19,10 @@ deadline = time.monotonic() + 60
 # stopped reading), or all 200 MiB went out.  Never read anything.
 while sent < total and time.monotonic() < deadline:
     try:
-        sent += s.send(chunk[: min(len(chunk), total - sent)])
+        # send() may take only part of the chunk: go on from where it
+        # stopped, so that the stream stays whole 1 KiB lines.
+        off = sent % len(chunk)
+        sent += s.send(chunk[off:off + min(len(chunk) - off, total - sent)])
         idle_since = None
     except BlockingIOError:
         now = time.monotonic()

@@ -60,9 +60,7 @@ two" ] || fail "udp --busy-poll returned '$out'"
 
 # unix-server --discard: Unix stream sockets copy (the kernel does not
 # drop there), and every byte is still counted.
-"$SOCKIT" unix-server --discard --busy-poll 50 -v "$T/u" 2> "$T/u.err" &
-PIDS="$PIDS $!"
-poll_until 10 test -S "$T/u" || fail "unix-server did not start"
+start_unix u "$T/u" --discard --busy-poll 50 -v
 "$SOCKIT" unix-client "$T/u" < "$T/1m" > /dev/null ||
     fail "unix-client into --discard --busy-poll exited $?"
 unix_counted() {

@@ -89,9 +89,7 @@ PY
 python3 "$T/xfers.py" "$echo_PORT" "$T/started" "$T/go" >"$T/xfers.out" 2>&1 &
 x=$!
 PIDS="$PIDS $x"
-poll_until 60 sh -c "test -s '$T/started' || ! kill -0 $x 2>/dev/null" ||
-    fail "the transfers did not get under way"
-test -s "$T/started" || fail "transfers failed: $(cat "$T/xfers.out")"
+await_file "the transfers" 60 "$T/started" "$x" "$T/xfers.out"
 
 kill -TERM "$echo_PID"
 poll_until 5 tcp_refused "$echo_PORT" || fail "new connections still accepted after SIGTERM"

@@ -54,9 +54,7 @@ python3 "$T/flood.py" "$port" "$NCLIENTS" "$T/held" "$T/done" \
     >"$T/flood.out" 2>&1 &
 flood=$!
 PIDS="$PIDS $flood"
-poll_until 30 sh -c "test -s '$T/held' || ! kill -0 $flood 2>/dev/null" ||
-    fail "the flood did not connect in 30 s"
-test -s "$T/held" || fail "flood: $(cat "$T/flood.out")"
+await_file "the flood" 30 "$T/held" "$flood" "$T/flood.out"
 
 emfile_logged() {
 	grep -q 'accept.*Too many open files' "$T/srv.err"

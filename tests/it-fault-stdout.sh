@@ -7,18 +7,11 @@
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3
-FAILED=0
-bad() {
-	echo "FAIL: $*" >&2
-	FAILED=1
-}
 
 start_server tcp tcp-server 0
 start_server udp udp-server 0
 rm -f "$T/u.sock"
-"$SOCKIT" unix-server "$T/u.sock" 2>"$T/unix.err" &
-PIDS="$PIDS $!"
-poll_until 10 test -S "$T/u.sock" || fail "unix-server did not start"
+start_unix unix "$T/u.sock"
 "$SOCKIT" ssh-lite keygen -o "$T/key" || fail "keygen exited $?"
 start_server ssh ssh-lite server 0 --key-file "$T/key"
 

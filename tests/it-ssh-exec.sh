@@ -5,12 +5,6 @@
 # too), and --env, --cwd and --shell reach the command.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-FAILED=0
-bad() {
-	echo "FAIL: $*" >&2
-	FAILED=1
-}
-
 # run SECS IN ARGS...: runs ssh-lite exec ARGS with stdin from IN, stdout
 # in $T/out and stderr in $T/err, at most SECS seconds.  Sets RC (-1 when
 # it had to be killed).

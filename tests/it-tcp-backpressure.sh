@@ -7,28 +7,13 @@
 need python3
 LIMIT_KB=65536
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 start_server echo tcp-server 0
 
 python3 "${SOCKIT_SRCDIR:-.}/tests/hog.py" "$echo_PORT" "$T/blocked" "$T/done" \
     > "$T/hog.out" 2>&1 &
 hog=$!
 PIDS="$PIDS $hog"
-hog_ready() {
-	test -s "$T/blocked" || ! kill -0 "$hog" 2>/dev/null
-}
-poll_until 90 hog_ready || fail "the sender did not block"
-test -s "$T/blocked" || fail "sender failed: $(cat "$T/hog.out")"
+await_file "the sender" 90 "$T/blocked" "$hog" "$T/hog.out"
 
 rss=$(rss_kb "$echo_PID")
 [ -n "$rss" ] && [ "$rss" -lt "$LIMIT_KB" ] ||

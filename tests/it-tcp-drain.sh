@@ -63,11 +63,7 @@ PY
 python3 "$T/xfer.py" "$echo_PORT" "$T/started" "$T/go" > "$T/xfer.out" 2>&1 &
 xfer=$!
 PIDS="$PIDS $xfer"
-xfer_ready() {
-	test -s "$T/started" || ! kill -0 "$xfer" 2>/dev/null
-}
-poll_until 30 xfer_ready || fail "transfer did not start"
-test -s "$T/started" || fail "transfer failed: $(cat "$T/xfer.out")"
+await_file "the transfer" 30 "$T/started" "$xfer" "$T/xfer.out"
 
 kill -TERM "$echo_PID"
 poll_until 5 tcp_refused "$echo_PORT" || fail "new connections still accepted after SIGTERM"

@@ -6,17 +6,6 @@
 
 need python3
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 # 1. --exec /bin/cat echoes.
 start_server cat tcp-server 0 --exec /bin/cat
 printf 'hello exec\n' > "$T/hello"

@@ -5,17 +5,6 @@
 
 need python3
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 # 1. The CLI: stdin lines become len32 messages, replies print as lines,
 #    an empty line is an empty message.
 start_server len tcp-server 0 --frame len32

@@ -9,17 +9,6 @@
 
 need python3
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 # 1. tcp-client half-closes: a python3 server that answers only after EOF
 #    gets it, and the client prints the answer.
 cat > "$T/count.py" <<'PY'

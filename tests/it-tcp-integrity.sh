@@ -4,17 +4,6 @@
 # (stdin EOF half-closes; the server echoes the rest and closes).
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 head -c 67108864 /dev/urandom > "$T/in" || fail "cannot make test data"
 start_server echo tcp-server 0 -v
 

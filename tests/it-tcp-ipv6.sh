@@ -9,16 +9,6 @@ python3 -c 'import socket
 s = socket.socket(socket.AF_INET6)
 s.bind(("::1", 0))' 2>/dev/null || skip "::1 is not available"
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
 printf 'over v6\n' > "$T/msg"
 
 # echo_ok WHAT ARGS...: tcp-client ARGS echoes the message back.

@@ -3,17 +3,6 @@
 # EOF before the expected text (exit 6), --recv-bytes.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 start_server login tcp-server 0 --banner 'login: ' --echo
 P=$login_PORT
 

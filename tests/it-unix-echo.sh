@@ -3,23 +3,10 @@
 # python3 AF_UNIX client works against it; 64 MiB survive a round trip.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# start_unix NAME ADDR ARGS...: runs "$SOCKIT unix-server ADDR ARGS" in
-# the background (stderr to $T/NAME.err) and waits until it accepts.
-start_unix() {
-	name=$1 addr=$2
-	shift 2
-	"$SOCKIT" unix-server "$addr" "$@" 2> "$T/$name.err" &
-	eval "${name}_PID=$!"
-	PIDS="$PIDS $!"
-	poll_until 10 "$SOCKIT" unix-client -z "$addr" 2> /dev/null ||
-	    fail "unix-server $addr did not start: $(cat "$T/$name.err")"
-}
-
-# Via a path: readiness is the socket file appearing.
-"$SOCKIT" unix-server "$T/s" 2> "$T/path.err" &
-PIDS="$PIDS $!"
-poll_until 10 test -S "$T/s" ||
-    fail "unix-server did not create $T/s: $(cat "$T/path.err")"
+# Via a path.  Readiness is a connection that is accepted: the socket
+# file appears at bind(), before listen().
+start_unix path "$T/s"
+test -S "$T/s" || fail "unix-server did not create $T/s: $(cat "$T/path.err")"
 out=$(printf 'hello, unix\n' | "$SOCKIT" unix-client "$T/s") ||
     fail "unix-client exited $?"
 [ "$out" = "hello, unix" ] || fail "path echo returned '$out'"

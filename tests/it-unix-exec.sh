@@ -3,11 +3,7 @@
 # pid=N,uid=N from SO_PEERCRED (the client's pid and uid).
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-"$SOCKIT" unix-server "$T/x" --sh-exec 'echo "$SOCKIT_PEER"' \
-    2> "$T/x.err" &
-PIDS="$PIDS $!"
-poll_until 10 test -S "$T/x" ||
-    fail "unix-server --sh-exec did not start: $(cat "$T/x.err")"
+start_unix x "$T/x" --sh-exec 'echo "$SOCKIT_PEER"'
 
 # The client runs in the background so that its pid is known.
 "$SOCKIT" unix-client "$T/x" < /dev/null > "$T/out" 2> "$T/c.err" &

@@ -5,18 +5,6 @@
 # when nobody listens on the path.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# start_unix NAME PATH ARGS...: unix-server PATH ARGS in the background,
-# stderr to $T/NAME.err; waits until it accepts.  Sets NAME_PID.
-start_unix() {
-	name=$1 path=$2
-	shift 2
-	"$SOCKIT" unix-server "$path" "$@" 2> "$T/$name.err" &
-	eval "${name}_PID=$!"
-	PIDS="$PIDS $!"
-	poll_until 10 "$SOCKIT" unix-client -z "$path" 2> /dev/null ||
-	    fail "unix-server $path did not start: $(cat "$T/$name.err")"
-}
-
 # echo_ok PATH: a round trip through the server at PATH works.
 echo_ok() {
 	[ "$(printf 'ping\n' | "$SOCKIT" unix-client "$1")" = ping ]

@@ -49,6 +49,14 @@ fail() {
 	exit 1
 }
 
+# bad MESSAGE: reports a failure but goes on, for tests that check many
+# independent cases; such a test ends with `exit "$FAILED"`.
+FAILED=0
+bad() {
+	echo "FAIL: $*" >&2
+	FAILED=1
+}
+
 skip() {
 	echo "SKIP: $*" >&2
 	exit 77
@@ -84,12 +92,51 @@ start_server() {
 	eval "${name}_PORT=$(cat "$T/$name.port")"
 }
 
+# start_unix NAME ADDR ARGS...: runs "$SOCKIT unix-server ADDR ARGS" in
+# the background (stderr to $T/NAME.err), ADDR a path or an @abstract
+# name, and waits until it accepts a connection.  Sets NAME_PID.  (The
+# socket file is no readiness signal: it appears at bind(), before
+# listen(), and a client that connects in between is refused.)
+start_unix() {
+	name=$1 addr=$2
+	shift 2
+	"$SOCKIT" unix-server "$addr" "$@" 2> "$T/$name.err" &
+	eval "${name}_PID=$!"
+	PIDS="$PIDS $!"
+	poll_until 10 "$SOCKIT" unix-client -z "$addr" 2> /dev/null ||
+	    fail "unix-server $addr did not start: $(cat "$T/$name.err")"
+}
+
 # wait_exit PID SECONDS: waits for a background job to end; sets RC.
 wait_exit() {
 	poll_until "$2" sh -c "! kill -0 $1 2>/dev/null" ||
 	    fail "process $1 still running after $2 s"
 	wait "$1"
 	RC=$?
+}
+
+# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
+# stderr $T/err in the background, waits at most SECS; sets RC.
+sk() {
+	secs=$1 in=$2
+	shift 2
+	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
+	skpid=$!
+	PIDS="$PIDS $skpid"
+	wait_exit "$skpid" "$secs"
+}
+
+# await_file WHAT SECS FILE PID LOG: waits, at most SECS, until the
+# background job PID has written FILE (a file with something in it: how a
+# python3 peer says it is under way).  Fails, quoting LOG (the job's
+# output), if the job ends first or SECS pass.  WHAT names the job.
+await_file() {
+	poll_until "$2" file_or_gone "$3" "$4" ||
+	    fail "$1: no $3 after $2 s: $(cat "$5")"
+	test -s "$3" || fail "$1 ended without writing $3: $(cat "$5")"
+}
+file_or_gone() {
+	test -s "$1" || ! kill -0 "$2" 2>/dev/null
 }
 
 # expect_rc WANT CMD...: runs CMD, fails unless it exits WANT.
