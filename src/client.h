@@ -46,13 +46,6 @@ enum {
 	CLIENT_OPT_EXPECT_REPLIES
 };
 
-/* The options of datagram clients. */
-#define CLIENT_DGRAM_OPTIONS \
-	{ "reply-timeout", 0, ARGS_REQUIRED, CLIENT_OPT_REPLY_TIMEOUT, "SEC", \
-	  "after stdin EOF wait SEC for replies (default 1)" }, \
-	{ "expect-replies", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT_REPLIES, "N", \
-	  "fail (exit 6) unless N replies arrive" }
-
 /* The options every stream client has, for its args_opt table. */
 #define CLIENT_STREAM_OPTIONS \
 	{ "send", 0, ARGS_REQUIRED, CLIENT_OPT_SEND, "TEXT", \

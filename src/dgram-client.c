@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "buf.h"
 #include "dgram-batch.h"
+#include "dgram-pace.h"
 #include "dgram.h"
 #include "exitcode.h"
 #include "log.h"
@@ -25,8 +26,6 @@
 #include "sockit.h"
 
 #define DC_RECV_MAX	DGB_RECV_MAX
-#define DC_WINDOW	64	/* datagrams sent ahead of replies */
-#define DC_STALL_MS	20	/* no reply for this long: send anyway */
 #define DC_PROBE_MS	100	/* --wait-for: silence that means "up" */
 #define DC_RETRY_MS	50	/* --wait-for: pause between tries */
 #define DC_RCVBUF	(4 * 1024 * 1024) /* room for replies in flight */
@@ -46,7 +45,7 @@ struct dc_state {
 	unsigned long long	  sent, replies;
 	struct log_xfer		  x;
 	long long		  last_progress; /* ms: last reply or eof */
-	int			  windowed;	/* the peer answers: pace */
+	struct dgram_pace	  pace;		/* ahead of the replies */
 	int			  stdin_eof;
 	int			  blocked;	/* send said EAGAIN */
 	int			  done;		/* nothing more to wait for */
@@ -208,6 +207,7 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n, int chunk)
 		return (exitcode_for_errno(errno));
 	}
 	d->sent++;
+	dgram_pace_sent(&d->pace);
 	d->x.out += n;
 	if (n > d->largest)
 		d->largest = n;
@@ -217,25 +217,19 @@ dc_send(struct dc_state *d, const unsigned char *p, size_t n, int chunk)
 }
 
 /*
- * The window keeps a burst from overflowing the peer's receive queue, and
- * the replies from overflowing ours, when the peer answers each datagram:
- * at most DC_WINDOW datagrams ahead of the replies, and at most half our
+ * The window (dgram-pace.h) keeps a burst from overflowing the peer's
+ * receive queue, and the replies from overflowing ours: at most half our
  * receive buffer of replies the size of the longest datagram yet (the
- * kernel also charges its own overhead to the buffer).  A peer that
- * stays silent is not waited for.
+ * kernel also charges its own overhead to the buffer).  With
+ * --expect-replies 0 nothing comes back, and nothing is paced.
  */
 static int
 dc_window_open(struct dc_state *d)
 {
-	unsigned long long	window = DC_WINDOW;
-
-	if (d->largest > 0 && d->rcvbuf / 2 / d->largest < window)
-		window = d->rcvbuf / 2 / d->largest;
-	if (d->sent - d->replies < (window > 0 ? window : 1))
+	if (d->o->expect_replies == 0)
 		return (1);
-	if (d->replies == 0 && clock_ms() - d->last_progress >= DC_STALL_MS)
-		d->windowed = 0;
-	return (!d->windowed);
+	dgram_pace_fit(&d->pace, d->rcvbuf, d->largest);
+	return (dgram_pace_open(&d->pace, clock_ms()));
 }
 
 /* Sends the whole messages already read; returns 0 or an exit code. */
@@ -354,6 +348,7 @@ dc_recv(struct dc_state *d)
 		return (exitcode_for_errno(errno));
 	}
 	d->replies++;
+	dgram_pace_reply(&d->pace, clock_ms());
 	d->x.in += (unsigned long long)n;
 	if ((size_t)n > d->largest)
 		d->largest = (size_t)n;
@@ -472,7 +467,7 @@ dc_update(struct dc_state *d)
 	/* A closed window opens when a reply comes or the peer stays mute. */
 	if (!d->in_eof && !d->probing && !d->blocked && !dc_window_open(d)) {
 		if (!loop_timer_armed(&d->stall_timer))
-			dc_arm(d, &d->stall_timer, DC_STALL_MS);
+			dc_arm(d, &d->stall_timer, DGRAM_PACE_STALL_MS);
 	} else
 		loop_timer_cancel(d->loop, &d->stall_timer);
 	/* What is left of --reply-timeout since the last reply (or EOF). */
@@ -507,9 +502,9 @@ dc_init(struct dc_state *d, const struct client_opts *o, int fd)
 	d->fd = fd;
 	d->max = dgb_max(fd, NULL);
 	d->rbuf = rbuf;
-	d->windowed = 1;
 	d->local = dgram_local_spec(&o->frames);
 	d->last_progress = clock_ms();
+	dgram_pace_init(&d->pace, d->last_progress);
 	frame_dec_init(&d->dec, d->local);
 	if ((d->loop = loop_new()) == NULL) {
 		log_syserr("event loop");

@@ -83,6 +83,7 @@ struct dg_server {
 	int			  sigfd;
 	int			  stopping;
 	int			  failed;	/* stdout failed (--stdio) */
+	int			  cut;		/* the drain stopped programs */
 	struct dgb		  batch;	/* datagrams in and replies out */
 	int			  batching;	/* replies go to the batch */
 	struct dg_peer		 *peers[DG_BUCKETS];
@@ -811,10 +812,54 @@ dg_update_mask(struct dg_server *s)
 		    dg_stdin_readable, s);
 }
 
+/*
+ * The drain is over with --exec programs still running (its timeout, or
+ * a second signal): they are stopped, and the server's exit says so.
+ */
+static void
+dg_cut_jobs(struct dg_server *s, const char *why)
+{
+	struct dg_job	*j;
+	long		 n = 0;
+
+	for (j = s->jobs; j != NULL; j = j->next)
+		if (!j->reaped && j->pid > 0) {
+			(void)kill(j->pid, SIGTERM);
+			n++;
+		}
+	if (n > 0) {
+		log_error("%ld program%s cut (%s)", n, n == 1 ? "" : "s", why);
+		s->cut = 1;
+	}
+	loop_stop(s->loop);
+}
+
 static void
 dg_drain_expired(struct loop *l, struct loop_timer *t, void *arg)
 {
-	loop_stop(l);
+	dg_cut_jobs(arg, "drain timeout");
+}
+
+/* SIGINT/SIGTERM: let running programs finish; a second signal cuts. */
+static void
+dg_stop_signal(struct dg_server *s)
+{
+	char	msg[128];
+
+	if (s->stopping) {
+		dg_cut_jobs(s, "second signal");
+		return;
+	}
+	s->stopping = 1;
+	/* No timer for the drain: no drain. */
+	if (s->njobs == 0 || dg_arm(s, &s->drain, s->o->drain_ms) == -1) {
+		loop_stop(s->loop);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%ld program%s for up to %.3g s; signal "
+	    "again to stop now", (long)s->njobs, s->njobs == 1 ? "" : "s",
+	    (double)s->o->drain_ms / 1000);
+	log_event(LOG_NOTICE, "draining", NULL, NULL, msg);
 }
 
 static void
@@ -824,14 +869,10 @@ dg_signal(struct loop *l, int fd, int mask, void *arg)
 	int			 signo;
 
 	while ((signo = sig_next(fd)) != 0) {
-		if (signo == SIGCHLD) {
+		if (signo == SIGCHLD)
 			dg_reap(s);
-			continue;
-		}
-		s->stopping = 1;
-		/* No timer for the drain: no drain. */
-		if (s->njobs == 0 || dg_arm(s, &s->drain, s->o->drain_ms) == -1)
-			loop_stop(l);
+		else
+			dg_stop_signal(s);
 	}
 }
 
@@ -925,7 +966,7 @@ dgram_serve(const struct server_opts *o, int fd)
 		log_syserr("event loop");
 		rc = SOCKIT_EXIT_RUNTIME;
 	}
-	if (rc == SOCKIT_EXIT_OK && s.failed)
+	if (rc == SOCKIT_EXIT_OK && (s.failed || s.cut))
 		rc = SOCKIT_EXIT_RUNTIME;
 	if (s.loop != NULL) {
 		s.sum.secs = (double)(loop_now(s.loop) - s.started) / 1000.0;

@@ -373,7 +373,12 @@ loop_wait_ms(struct loop *l, int timeout_ms)
 {
 	long long	left;
 
-	if (l->nalways > 0 || l->npending > 0 || l->stop)
+	/*
+	 * Not l->stop: loop_run checks it between rounds, and a flag left
+	 * set by a caller that drives loop_process itself must not turn
+	 * every later wait into a spin.
+	 */
+	if (l->nalways > 0 || l->npending > 0)
 		return (0);
 	if (l->nheap == 0)
 		return (timeout_ms);

@@ -24,6 +24,7 @@
 #include <check.h>
 
 #include "dgram-batch.h"
+#include "dgram-pace.h"
 
 #define MAX_DGRAM	65536
 
@@ -316,6 +317,61 @@ START_TEST(test_max_unix)
 }
 END_TEST
 
+/* Pacing: a window of datagrams ahead of the replies. */
+
+START_TEST(test_pace_window)
+{
+	struct dgram_pace	p;
+	int			i;
+
+	dgram_pace_init(&p, 1000);
+	for (i = 0; i < DGRAM_PACE_WINDOW; i++) {
+		ck_assert(dgram_pace_open(&p, 1000));
+		dgram_pace_sent(&p);
+	}
+	ck_assert(!dgram_pace_open(&p, 1005));
+	/* A reply opens room for one more. */
+	dgram_pace_reply(&p, 1006);
+	ck_assert(dgram_pace_open(&p, 1006));
+	dgram_pace_sent(&p);
+	ck_assert(!dgram_pace_open(&p, 1006));
+	/* A small receive buffer makes the window smaller, never 0. */
+	dgram_pace_fit(&p, 10000, 1000);
+	ck_assert_uint_eq(p.window, 5);
+	dgram_pace_fit(&p, 100, 1000);
+	ck_assert_uint_eq(p.window, 1);
+}
+END_TEST
+
+START_TEST(test_pace_silent_peer)
+{
+	struct dgram_pace	p;
+	long long		now = 5000;
+	int			i, round, sent;
+
+	/*
+	 * A peer that says nothing: each quiet spell of DGRAM_PACE_STALL_MS
+	 * grants one more window, never the rest of the input at once (a
+	 * peer that was only slow to start would drown in replies).
+	 */
+	dgram_pace_init(&p, now);
+	for (round = 0; round < 4; round++) {
+		for (sent = 0; sent < 1000 && dgram_pace_open(&p, now); sent++)
+			dgram_pace_sent(&p);
+		ck_assert_int_eq(sent, DGRAM_PACE_WINDOW);
+		ck_assert(!dgram_pace_open(&p, now + DGRAM_PACE_STALL_MS - 1));
+		now += DGRAM_PACE_STALL_MS;
+	}
+	/* Once it answers, the window counts from the replies again. */
+	for (i = 0; i < 4 * DGRAM_PACE_WINDOW; i++)
+		dgram_pace_reply(&p, now);
+	ck_assert_uint_eq(p.credit, 0);
+	for (sent = 0; sent < 1000 && dgram_pace_open(&p, now); sent++)
+		dgram_pace_sent(&p);
+	ck_assert_int_eq(sent, DGRAM_PACE_WINDOW);
+}
+END_TEST
+
 static Suite *
 dgram_suite(void)
 {
@@ -336,6 +392,11 @@ dgram_suite(void)
 	tcase_add_test(tc, test_max_udp);
 	/* _i: the send buffer asked for (0: the system's default). */
 	tcase_add_loop_test(tc, test_max_unix, 0, 4);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pace");
+	tcase_add_test(tc, test_pace_window);
+	tcase_add_test(tc, test_pace_silent_peer);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -432,7 +432,8 @@ START_TEST(test_timer_rearm)
 	/* Setting an armed timer moves it rather than adding it twice. */
 	arm(&x[0], 1, 5);
 	arm(&x[1], 2, 10);
-	arm(&x[0], 1, 20);
+	/* Far later than x[1]'s re-arms, even on a loaded machine. */
+	arm(&x[0], 1, 500);
 	/* A callback may re-arm its own timer: once per arming. */
 	x[1].rearm = 3;
 	ck_assert_int_eq(loop_run(l), 0);
@@ -735,6 +736,58 @@ START_TEST(test_dispatch_timer_stop)
 }
 END_TEST
 
+START_TEST(test_dispatch_stop_then_process)
+{
+	struct loop_timer	t;
+	int			fired = 0, n = 0;
+
+	/*
+	 * A caller that drives loop_process itself may have called
+	 * loop_stop earlier: later waits must still sleep until something
+	 * happens, not return at once round after round (a spin).
+	 */
+	loop_stop(l);
+	loop_timer_init(&t, on_timer_stop, &fired);
+	ck_assert_int_eq(loop_timer_set(l, &t, 50), 0);
+	while (fired == 0 && n < 1000) {
+		(void)loop_process(l, -1);
+		n++;
+	}
+	ck_assert_int_eq(fired, 1);
+	ck_assert_int_le(n, 3);
+}
+END_TEST
+
+START_TEST(test_dispatch_pending)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	/* Nothing to read, but the owner says it holds data. */
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_set_pending(l, sv[1], 1), 0);
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_int_eq(s.mask, LOOP_PENDING);
+	/* Ready and pending: one call with both bits. */
+	ck_assert_int_eq(write(sv[0], "x", 1), 1);
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	ck_assert_int_eq(s.mask, LOOP_READABLE | LOOP_PENDING);
+	/* Unmarked: the next wait sleeps until readiness or its timeout. */
+	ck_assert_int_eq(loop_set_pending(l, sv[1], 0), 0);
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	ck_assert_int_eq(s.mask, LOOP_READABLE);
+	/* Giving the fd up drops the mark too. */
+	ck_assert_int_eq(loop_set_pending(l, sv[1], 1), 0);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], 0, NULL, NULL), 0);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_WRITABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	ck_assert_int_eq(s.mask, LOOP_WRITABLE);
+	closepair(sv);
+}
+END_TEST
+
 static void
 on_alarm(int sig)
 {
@@ -940,6 +993,8 @@ loop_suite(void)
 	tcase_add_test(tc, test_dispatch_grow);
 	tcase_add_test(tc, test_dispatch_run_stop);
 	tcase_add_test(tc, test_dispatch_timer_stop);
+	tcase_add_test(tc, test_dispatch_stop_then_process);
+	tcase_add_test(tc, test_dispatch_pending);
 	tcase_add_test(tc, test_dispatch_eintr);
 	suite_add_tcase(s, tc);
 

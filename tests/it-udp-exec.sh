@@ -30,4 +30,25 @@ case $out in
 "127.0.0.1:"[0-9]*" 127.0.0.1:$env_PORT") ;;
 *) fail "SOCKIT_PEER SOCKIT_LOCAL were '$out'" ;;
 esac
+
+# Draining with a program still running: a second signal stops it at
+# once (exit 1, "cut"); so does the end of --drain.
+for how in second timeout; do
+	drain=20
+	[ "$how" = timeout ] && drain=1
+	start_server d$how udp-server 0 --drain "$drain" \
+	    --sh-exec "touch $T/d$how.ran; exec sleep 30"
+	eval "pid=\$d${how}_PID port=\$d${how}_PORT"
+	"$SOCKIT" udp-client --expect-replies 0 --send x 127.0.0.1 "$port" \
+	    < /dev/null || fail "udp-client to the $how server"
+	poll_until 10 test -e "$T/d$how.ran" || fail "the program did not run"
+	kill -TERM "$pid"
+	poll_until 10 grep -q 'draining.*signal again' "$T/d$how.err" ||
+	    fail "$how: no draining line: $(cat "$T/d$how.err")"
+	[ "$how" = second ] && kill -TERM "$pid"
+	wait_exit "$pid" 10
+	[ "$RC" = 1 ] || fail "$how: exit $RC: $(cat "$T/d$how.err")"
+	grep -q "1 program cut" "$T/d$how.err" ||
+	    fail "$how: $(cat "$T/d$how.err")"
+done
 exit 0
