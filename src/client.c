@@ -1,31 +1,38 @@
 /*
- * The stream client: connect, then relay or script.
+ * The stream client: one event loop runs the whole session.  It dials
+ * the target (or the proxy), retries for --wait-for, talks the proxy's
+ * handshake, and then checks (-z), relays a program (--exec), runs the
+ * script, or relays stdin/stdout.
  */
 #include "config.h"
 
+#include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "addr.h"
-#include "args.h"
 #include "client.h"
+#include "clock.h"
+#include "dial.h"
+#include "dump.h"
 #include "escape.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "proxy.h"
 #include "relay.h"
 #include "script.h"
+#include "sig.h"
 #include "sock.h"
-#include "sockit.h"
+#include "spawn.h"
 #include "stream.h"
-#include "xmalloc.h"
 
 /*
  * Each read(2) takes at most 128 KiB, which is still in the CPU cache
@@ -35,138 +42,62 @@
  */
 #define CLIENT_BUFSIZE		(256 * 1024)
 #define CLIENT_READMAX		(128 * 1024)
+/* --wait-for: the pause between two tries. */
 #define CLIENT_RETRY_MS		50
+/* A proxy handshake without -w gets this long. */
+#define CLIENT_PROXY_MS		10000
 
-/* What a running session needs in its callbacks. */
+/* The pipes of the relay. */
+#define CLIENT_PIPE_IN		0	/* net -> stdout (or the program) */
+#define CLIENT_PIPE_OUT		1	/* stdin (or the program) -> net */
+
 struct client_session {
 	const struct client_opts *o;
+	const struct sock_target *t;
+	const char		 *name;		/* the target, for messages */
 	struct loop		 *loop;
+	long long		  started;
+	long long		  deadline;	/* --wait-for */
+	int			  done;
+	int			  rc;
+
+	struct dial		  dial;
+	struct loop_timer	  retry_timer;
+	int			  last_err;	/* errno of the last try */
+	char			  last_why[SOCK_ERR_LEN]; /* resolver's words */
+
+	struct proxy_hs		  proxy;
+	struct stream		  net;
+	struct stream		  in, out;	/* stdin, stdout */
 	struct relay		  relay;
 	struct script		  script;
-	struct stream		  net;
-	struct stream		  in;		/* stdin */
-	struct stream		  out;		/* stdout */
-	int			  done;
 	int			  stdin_pipe;	/* index, or -1 */
+	uint64_t		  dump_off[2];	/* per direction */
+
+	struct stream		  child;	/* --exec: our socketpair end */
+	int			  exec;		/* --exec is running */
+	pid_t			  pid;
+	int			  status;	/* its wait status once reaped */
+	int			  sigfd;
+
 	struct loop_timer	  quit_timer;
 	struct loop_timer	  progress_timer;
-	long long		  started;
+	struct loop_timer	  idle_timer;
 };
 
-void
-client_opts_init(struct client_opts *o)
+static void	client_dial(struct client_session *);
+static void	client_connected(struct client_session *,
+		    const unsigned char *, size_t);
+
+/* Ends the session with an exit code; the loop returns. */
+static void
+client_finish(struct client_session *cs, int rc)
 {
-	memset(o, 0, sizeof(*o));
-	frameopt_init(&o->frames, 0);
-	o->quit_after_ms = -1;
-	o->reply_timeout_ms = 1000;
-	o->expect_replies = -1;
-}
-
-void
-client_opts_free(struct client_opts *o)
-{
-	size_t	i;
-
-	for (i = 0; i < o->nsteps; i++)
-		free(o->steps[i].data);
-	free(o->steps);
-	o->steps = NULL;
-	o->nsteps = 0;
-}
-
-static int
-client_add_step(struct client_opts *o, enum script_op op, const char *arg,
-    char **cause)
-{
-	struct script_step	*st;
-	char			 err[ESCAPE_ERR_LEN];
-
-	o->steps = xreallocarray(o->steps, o->nsteps + 1, sizeof(*o->steps));
-	st = &o->steps[o->nsteps];
-	st->op = op;
-	st->data = xcalloc(strlen(arg) + 1, 1);
-	if (escape_decode(arg, st->data, &st->len, err) == -1) {
-		*cause = args_cause("%s: %s", op == SCRIPT_SEND ? "--send" :
-		    "--expect", err);
-		return (-1);
-	}
-	o->nsteps++;
-	return (0);
-}
-
-static int
-client_set_time(long long *dst, const char *name, const char *arg,
-    char **cause)
-{
-	if ((*dst = args_seconds(arg, 86400 * 365, cause)) == -1) {
-		*cause = args_cause("%s: %s", name, *cause);
-		return (-1);
-	}
-	return (0);
-}
-
-int
-client_opts_set(struct client_opts *o, int id, const char *arg, char **cause)
-{
-	long long	n;
-	int		rc;
-
-	if ((rc = frameopt_set(&o->frames, id, arg, cause)) != 0)
-		return (rc == 1 ? 0 : -1);
-	switch (id) {
-	case CLIENT_OPT_SEND:
-		return (client_add_step(o, SCRIPT_SEND, arg, cause));
-	case CLIENT_OPT_EXPECT:
-		return (client_add_step(o, SCRIPT_EXPECT, arg, cause));
-	case CLIENT_OPT_NO_SHUTDOWN:
-		o->no_shutdown = 1;
-		return (0);
-	case CLIENT_OPT_QUIT_AFTER:
-		return (client_set_time(&o->quit_after_ms, "-q", arg, cause));
-	case CLIENT_OPT_CONNECT_TIMEOUT:
-		return (client_set_time(&o->connect_timeout_ms, "-w", arg,
-		    cause));
-	case CLIENT_OPT_WAIT_FOR:
-		return (client_set_time(&o->wait_for_ms, "--wait-for", arg,
-		    cause));
-	case CLIENT_OPT_TIMEOUT:
-		return (client_set_time(&o->step_timeout_ms, "--timeout", arg,
-		    cause));
-	case CLIENT_OPT_ZERO:
-		o->zero_io = 1;
-		return (0);
-	case CLIENT_OPT_RECV_BYTES:
-		if ((n = args_number(arg, 1, INT64_MAX, cause)) == -1)
-			return (-1);
-		o->recv_bytes = (uint64_t)n;
-		return (0);
-	case CLIENT_OPT_DGRAM:
-		o->dgram = 1;
-		return (0);
-	case CLIENT_OPT_REPLY_TIMEOUT:
-		return (client_set_time(&o->reply_timeout_ms,
-		    "--reply-timeout", arg, cause));
-	case CLIENT_OPT_EXPECT_REPLIES:
-		if ((n = args_number(arg, 0, 100000000, cause)) == -1)
-			return (-1);
-		o->expect_replies = (long)n;
-		return (0);
-	case CLIENT_OPT_PROGRESS:
-		if (arg != NULL && strcmp(arg, "always") != 0) {
-			*cause = args_cause("--progress takes only =always");
-			return (-1);
-		}
-		o->progress = arg != NULL ? 2 : 1;
-		return (0);
-	}
-	return (0);
-}
-
-int
-client_opts_finish(struct client_opts *o, char **cause)
-{
-	return (frameopt_finish(&o->frames, cause));
+	if (cs->done)
+		return;
+	cs->done = 1;
+	cs->rc = rc;
+	loop_stop(cs->loop);
 }
 
 static int
@@ -176,93 +107,197 @@ client_retryable(int err)
 	    err == EHOSTUNREACH || err == ENETUNREACH || err == EAGAIN);
 }
 
+/* The target or, with --proxy, the proxy: what is dialed. */
 static void
-client_pause_ms(long long ms)
+client_dial_target(const struct client_session *cs, struct sock_target *t)
 {
-	struct timespec	ts;
+	const struct client_opts *o = cs->o;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	*t = *cs->t;
+	if (o->proxy.addr == NULL)
+		return;
+	t->host = o->proxy.a.host;
+	t->port = o->proxy.a.port;
+	t->path = NULL;
 }
 
-int
-client_parse_inet(const struct cmd_entry *self, int argc, char **argv,
-    args_cb opt, struct client_opts *o, struct addr_inet *a, char *target,
-    size_t len)
+/* The connect could not be made: retry for --wait-for, or say why. */
+static void
+client_dial_failed(struct client_session *cs, int err)
 {
-	char	err[ADDR_ERR_LEN], *cause = NULL;
-	int	first, rc;
+	const char	*why = cs->last_why[0] != '\0' ? cs->last_why :
+	    strerror(err);
+	const char	*via = cs->o->proxy.addr != NULL ? " via proxy " : "";
 
-	if ((rc = args_parse(self, argc, argv, opt, o, &first)) != ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (client_opts_finish(o, &cause) == -1) {
-		log_error("%s", cause);
-		return (SOCKIT_EXIT_USAGE);
+	cs->last_err = err;
+	if (cs->o->wait_for_ms > 0 && client_retryable(err) &&
+	    clock_ms() + CLIENT_RETRY_MS < cs->deadline) {
+		(void)loop_timer_set(cs->loop, &cs->retry_timer,
+		    CLIENT_RETRY_MS);
+		return;
 	}
-	if (addr_parse_client(argc - first, argv + first, a, err) == -1) {
-		log_error("%s", err);
-		return (SOCKIT_EXIT_USAGE);
+	if (cs->o->wait_for_ms > 0 && client_retryable(err)) {
+		log_error("connect %s%s%s: not up after --wait-for %.3g s (%s)",
+		    cs->name, via, via[0] != '\0' ? cs->o->proxy.addr : "",
+		    (double)cs->o->wait_for_ms / 1000, why);
+		client_finish(cs, SOCKIT_EXIT_TIMEOUT);
+		return;
 	}
-	snprintf(target, len, strchr(a->host, ':') != NULL ? "[%s]:%s" :
-	    "%s:%s", a->host, a->port);
-	return (-1);
+	if (cs->last_why[0] != '\0')
+		log_error("connect %s%s%s: %s", cs->name, via, via[0] != '\0' ?
+		    cs->o->proxy.addr : "", why);
+	else {
+		/* log_syserr adds the hint for a socket of the other type. */
+		errno = err;
+		log_syserr("connect %s%s%s", cs->name, via, via[0] != '\0' ?
+		    cs->o->proxy.addr : "");
+	}
+	/* A name that did not resolve is a runtime error (1). */
+	client_finish(cs, cs->last_why[0] != '\0' ? SOCKIT_EXIT_RUNTIME :
+	    exitcode_for_errno(err));
 }
 
-int
-client_connect(const struct client_opts *o, client_connect_fn fn, void *arg,
-    const char *target, int *code)
+static void
+client_retry(struct loop *l, struct loop_timer *t, void *arg)
 {
-	long long	deadline = clock_ms() + o->wait_for_ms, left;
-	char		err[SOCK_ERR_LEN];
-	int		fd, timeout;
+	client_dial(arg);
+}
 
-	for (;;) {
-		err[0] = '\0';
-		timeout = (int)o->connect_timeout_ms;
-		left = deadline - clock_ms();
-		if (o->wait_for_ms > 0 && (timeout <= 0 || timeout > left))
-			timeout = left > 0 ? (int)left : 1;
-		if ((fd = fn(arg, timeout, err)) != -1)
-			return (fd);
-		if (o->wait_for_ms <= 0 || !client_retryable(errno) ||
-		    clock_ms() + CLIENT_RETRY_MS >= deadline)
-			break;
-		client_pause_ms(CLIENT_RETRY_MS);
+/* The proxy's handshake came out; on success the target is there. */
+static void
+client_proxy_done(struct proxy_hs *h, void *arg)
+{
+	struct client_session	*cs = arg;
+	int			 rc;
+
+	if (h->result == PROXY_OK) {
+		client_connected(cs, BUF_HEAD(&h->in), h->in.len);
+		return;
 	}
-	if (o->wait_for_ms > 0 && client_retryable(errno)) {
-		log_error("connect %s: not up after --wait-for %.3g s (%s)",
-		    target, (double)o->wait_for_ms / 1000, strerror(errno));
-		*code = SOCKIT_EXIT_TIMEOUT;
+	if (h->result == PROXY_REFUSED && cs->o->wait_for_ms > 0 &&
+	    clock_ms() + CLIENT_RETRY_MS < cs->deadline) {
+		stream_close(&cs->net);
+		(void)loop_timer_set(cs->loop, &cs->retry_timer,
+		    CLIENT_RETRY_MS);
+		return;
+	}
+	switch (h->result) {
+	case PROXY_AUTH:
+		rc = SOCKIT_EXIT_AUTH;
+		break;
+	case PROXY_REFUSED:
+		rc = SOCKIT_EXIT_REFUSED;
+		break;
+	case PROXY_BAD_REPLY:
+		rc = SOCKIT_EXIT_PROTOCOL;
+		break;
+	case PROXY_TIMEOUT:
+		rc = SOCKIT_EXIT_TIMEOUT;
+		break;
+	default:
+		rc = SOCKIT_EXIT_RUNTIME;
+	}
+	log_error("connect %s via proxy %s: %s", cs->name, cs->o->proxy.addr,
+	    h->why);
+	client_finish(cs, rc);
+}
+
+/* --proxy-dns local: the target's address, resolved here. */
+static int
+client_proxy_local_dns(struct client_session *cs, struct proxy_conf *pc)
+{
+	struct sock_addr	*a;
+	size_t			 n;
+	char			 err[SOCK_ERR_LEN];
+
+	err[0] = '\0';
+	if (sock_resolve_target(cs->t, &a, &n, err) == -1 || n == 0) {
+		log_error("connect %s: %s", cs->name, err[0] != '\0' ? err :
+		    strerror(errno));
 		return (-1);
 	}
-	if (err[0] != '\0' && errno == EHOSTUNREACH)
-		log_error("connect %s: %s", target, err);
+	pc->family = a[0].ss.ss_family;
+	if (pc->family == AF_INET)
+		memcpy(pc->addr, &((struct sockaddr_in *)&a[0].ss)->sin_addr,
+		    4);
 	else
-		log_syserr("connect %s", target);
-	*code = exitcode_for_errno(errno);
-	return (-1);
+		memcpy(pc->addr, &((struct sockaddr_in6 *)&a[0].ss)->sin6_addr,
+		    16);
+	free(a);
+	return (0);
+}
+
+static int
+client_start_proxy(struct client_session *cs)
+{
+	const struct client_opts *o = cs->o;
+	struct proxy_conf	  pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.type = o->proxy.type;
+	pc.host = cs->t->host;
+	pc.port = cs->t->port;
+	pc.user = o->proxy.user;
+	pc.pass = o->proxy.pass;
+	if (o->proxy.dns_local && client_proxy_local_dns(cs, &pc) == -1)
+		return (-1);
+	proxy_hs_free(&cs->proxy);
+	if (proxy_hs_start(&cs->proxy, cs->loop, &cs->net, &pc,
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
+	    CLIENT_PROXY_MS, client_proxy_done, cs) == -1) {
+		log_syserr("connect %s via proxy %s", cs->name, o->proxy.addr);
+		return (-1);
+	}
+	return (0);
 }
 
 static void
-client_session_done(struct relay *r, void *arg)
+client_dialed(struct dial *d, int fd, void *arg)
 {
 	struct client_session	*cs = arg;
 
-	cs->done = 1;
-	loop_stop(cs->loop);
+	if (fd == -1) {
+		client_dial_failed(cs, d->err);
+		return;
+	}
+	stream_socket_init(&cs->net, fd);
+	/* Options a Unix socket does not have fail harmlessly. */
+	if (cs->o->keepalive)
+		(void)sock_set_keepalive(fd);
+	if (cs->o->nodelay)
+		(void)sock_set_nodelay(fd);
+	if (cs->o->proxy.addr == NULL) {
+		client_connected(cs, NULL, 0);
+		return;
+	}
+	if (client_start_proxy(cs) == -1)
+		client_finish(cs, SOCKIT_EXIT_RUNTIME);
 }
 
+/* One try: each within -w, and within what is left of --wait-for. */
 static void
-client_quit_timer(struct loop *l, struct loop_timer *t, void *arg)
+client_dial(struct client_session *cs)
 {
-	struct client_session	*cs = arg;
+	struct sock_target	t;
+	long long		timeout = cs->o->connect_timeout_ms, left;
 
-	cs->done = 1;
-	loop_stop(l);
+	if (cs->o->wait_for_ms > 0) {
+		left = cs->deadline - clock_ms();
+		if (timeout <= 0 || timeout > left)
+			timeout = left > 0 ? left : 1;
+	}
+	client_dial_target(cs, &t);
+	cs->last_why[0] = '\0';
+	if (dial_start(&cs->dial, cs->loop, &t, timeout, client_dialed, cs,
+	    cs->last_why) == -1) {
+		/* A name that does not resolve (yet): its own words. */
+		client_dial_failed(cs, errno);
+		return;
+	}
+	cs->last_why[0] = '\0';
 }
 
+/* Bytes and time so far, for --stats and --progress. */
 static void
 client_xfer(struct client_session *cs, struct log_xfer *x)
 {
@@ -282,39 +317,61 @@ client_progress_timer(struct loop *l, struct loop_timer *t, void *arg)
 	(void)loop_timer_set(l, t, 1000);
 }
 
-/*
- * Adds socket→stdout and stdin→socket pipes.  Without stdin (after a
- * script) the second pipe has no source: it only ends the write side.
- * The peer's end of stream closes stdout at once, so a reader down a
- * pipe sees EOF when the data ends; stdin is still sent until its EOF.
- */
 static void
-client_add_pipes(struct client_session *cs, int with_stdin)
+client_quit_timer(struct loop *l, struct loop_timer *t, void *arg)
 {
-	const struct client_opts *o = cs->o;
-	struct relay_pipe_conf	  pc;
+	client_finish(arg, SOCKIT_EXIT_OK);
+}
 
-	memset(&pc, 0, sizeof(pc));
-	pc.bufsize = CLIENT_BUFSIZE;
-	pc.readmax = CLIENT_READMAX;
-	pc.src = &cs->net;
-	pc.dst = &cs->out;
-	pc.in = &o->frames.wire;
-	pc.out = &o->frames.local;
-	pc.limit = o->recv_bytes;
-	pc.shutdown_dst = 1;
-	pc.ends_relay = o->recv_bytes > 0;
-	relay_add_pipe(&cs->relay, &pc);
-	pc.src = with_stdin ? &cs->in : NULL;
-	pc.dst = &cs->net;
-	pc.in = &o->frames.local;
-	pc.out = &o->frames.wire;
-	pc.limit = 0;
-	pc.ends_relay = 0;
-	pc.shutdown_dst = !o->no_shutdown;
-	pc.partial_ok = 1;
-	pc.crlf = o->frames.crlf_raw;
-	cs->stdin_pipe = relay_add_pipe(&cs->relay, &pc);
+/* -i: nothing moved either way for the whole time. */
+static void
+client_idle_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct client_session	*cs = arg;
+	long long		 quiet = loop_now(l) - cs->relay.last_active;
+
+	if (quiet < cs->o->idle_ms) {
+		(void)loop_timer_set(l, t, cs->o->idle_ms - quiet);
+		return;
+	}
+	log_error("idle for %.3g s (-i)", (double)cs->o->idle_ms / 1000);
+	client_finish(cs, SOCKIT_EXIT_TIMEOUT);
+}
+
+/* -o/-x: what moved on the connection, as it moved. */
+static void
+client_tap(struct client_session *cs, int dir, const unsigned char *p,
+    size_t n)
+{
+	if (dump_record(&cs->o->dump, dir, cs->name, cs->dump_off[dir], p,
+	    n) == -1)
+		log_syserr("dump");
+	cs->dump_off[dir] += n;
+}
+
+static void
+client_relay_tap(struct relay *r, int i, int wrote, const unsigned char *p,
+    size_t n, void *arg)
+{
+	struct client_session	*cs = arg;
+
+	if (!wrote && r->pipes[i].c.src == &cs->net)
+		client_tap(cs, DUMP_IN, p, n);
+	else if (wrote && r->pipes[i].c.dst == &cs->net)
+		client_tap(cs, DUMP_OUT, p, n);
+}
+
+static void
+client_script_tap(struct script *sc, int wrote, const unsigned char *p,
+    size_t n, void *arg)
+{
+	client_tap(arg, wrote ? DUMP_OUT : DUMP_IN, p, n);
+}
+
+static int
+client_dumping(const struct client_opts *o)
+{
+	return (o->dump.raw_fd >= 0 || o->dump.hex_fd >= 0);
 }
 
 /*
@@ -380,157 +437,320 @@ client_relay_result(struct client_session *cs)
 	return (SOCKIT_EXIT_RUNTIME);
 }
 
+/* The exit status of an --exec program, as a shell gives it. */
+static int
+client_child_code(int status)
+{
+	if (WIFEXITED(status))
+		return (WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return (128 + WTERMSIG(status));
+	return (SOCKIT_EXIT_RUNTIME);
+}
+
+/* With --exec the session ends when the relay and the program have. */
+static void
+client_maybe_done_exec(struct client_session *cs)
+{
+	if (cs->pid != 0 || cs->relay.status == RELAY_RUNNING)
+		return;
+	client_finish(cs, client_child_code(cs->status));
+}
+
+static void
+client_relay_done(struct relay *r, void *arg)
+{
+	struct client_session	*cs = arg;
+
+	if (!cs->exec) {
+		client_finish(cs, client_relay_result(cs));
+		return;
+	}
+	/* The program hears end of file; its exit ends the session. */
+	stream_close(&cs->child);
+	client_maybe_done_exec(cs);
+}
+
+static void
+client_child_ended(pid_t pid, int status, void *arg)
+{
+	struct client_session	*cs = arg;
+
+	if (pid != cs->pid)
+		return;
+	cs->pid = 0;
+	cs->status = status;
+	client_maybe_done_exec(cs);
+}
+
+static void
+client_signal(struct loop *l, int fd, int mask, void *arg)
+{
+	while (sig_next(fd) != 0)
+		;
+	(void)spawn_reap(client_child_ended, arg);
+}
+
+/*
+ * The relay's pipes: socket -> stdout and stdin -> socket, or the same
+ * with a program's socketpair end for both.  Without stdin (after a
+ * script, or --recv-only) the second pipe has no source: it only ends
+ * the write side.  The peer's end of stream closes stdout at once, so a
+ * reader down a pipe sees EOF when the data ends; stdin is still sent
+ * until its EOF.
+ */
+static void
+client_add_pipes(struct client_session *cs, struct stream *local_in,
+    struct stream *local_out)
+{
+	const struct client_opts *o = cs->o;
+	struct relay_pipe_conf	  pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.bufsize = CLIENT_BUFSIZE;
+	pc.readmax = CLIENT_READMAX;
+	pc.src = &cs->net;
+	pc.dst = o->send_only ? NULL : local_out;
+	pc.in = &o->frames.wire;
+	pc.out = &o->frames.local;
+	pc.limit = o->recv_bytes;
+	pc.shutdown_dst = 1;
+	pc.ends_relay = o->recv_bytes > 0;
+	pc.dst_gone_drains = local_out == &cs->child;
+	relay_add_pipe(&cs->relay, &pc);
+	pc.src = o->recv_only ? NULL : local_in;
+	pc.dst = &cs->net;
+	pc.in = &o->frames.local;
+	pc.out = &o->frames.wire;
+	pc.limit = 0;
+	pc.dst_gone_drains = 0;
+	/* --send-only ends at stdin's end, as ncat does. */
+	pc.ends_relay = o->send_only;
+	pc.shutdown_dst = !o->no_shutdown && !o->recv_only;
+	pc.partial_ok = 1;
+	pc.crlf = o->frames.crlf_raw;
+	cs->stdin_pipe = relay_add_pipe(&cs->relay, &pc);
+}
+
 /* Arms -q once stdin has ended and everything was sent. */
 static void
 client_check_quit(struct client_session *cs)
 {
 	if (cs->o->quit_after_ms < 0 || cs->stdin_pipe < 0 ||
 	    loop_timer_armed(&cs->quit_timer) ||
+	    cs->relay.npipes <= cs->stdin_pipe ||
 	    !cs->relay.pipes[cs->stdin_pipe].done)
 		return;
 	(void)loop_timer_set(cs->loop, &cs->quit_timer, cs->o->quit_after_ms);
 }
 
-/* Runs the loop until the session is done; returns 0 or -1. */
-static int
-client_wait_done(struct client_session *cs)
+static void
+client_pipe_done(struct relay *r, int i, void *arg)
 {
-	while (!cs->done) {
-		if (loop_process(cs->loop, -1) == -1) {
-			log_syserr("event loop");
+	client_check_quit(arg);
+}
+
+/* Starts the relay; leftover is what the target sent before it. */
+static int
+client_start_relay(struct client_session *cs, struct stream *lin,
+    struct stream *lout, const unsigned char *leftover, size_t n)
+{
+	relay_init(&cs->relay, cs->loop, client_relay_done, cs);
+	cs->relay.pipe_done_cb = client_pipe_done;
+	if (client_dumping(cs->o))
+		cs->relay.tap_cb = client_relay_tap;
+	client_add_pipes(cs, lin, lout);
+	if (n > 0) {
+		if (relay_prepend(&cs->relay, CLIENT_PIPE_IN, leftover, n) == -1)
 			return (-1);
-		}
-		client_check_quit(cs);
+		if (client_dumping(cs->o))
+			client_tap(cs, DUMP_IN, leftover, n);
 	}
+	if (cs->o->idle_ms > 0)
+		(void)loop_timer_set(cs->loop, &cs->idle_timer, cs->o->idle_ms);
+	if (relay_start(&cs->relay) == -1)
+		return (-1);
+	client_check_quit(cs);
 	return (0);
 }
 
+/* --exec: the program's stdin/stdout is a socketpair relayed to net. */
 static int
-client_relay(struct client_session *cs, int with_stdin)
+client_start_exec(struct client_session *cs, const unsigned char *leftover,
+    size_t n)
 {
-	relay_init(&cs->relay, cs->loop, client_session_done, cs);
-	client_add_pipes(cs, with_stdin);
-	if (cs->o->progress == 2 || (cs->o->progress == 1 && isatty(2)))
-		(void)loop_timer_set(cs->loop, &cs->progress_timer, 1000);
-	if (relay_start(&cs->relay) == -1) {
-		log_syserr("relay");
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	if (client_wait_done(cs) == -1)
-		return (SOCKIT_EXIT_RUNTIME);
-	if (loop_timer_armed(&cs->progress_timer)) {
-		struct log_xfer	x;
+	static const int	sigs[] = { SIGCHLD, 0 };
+	char			local[SOCK_ADDR_LEN], peer[SOCK_ADDR_LEN];
+	int			sv[2];
 
-		client_xfer(cs, &x);
-		log_progress(&x, 1);
+	if ((cs->sigfd = sig_open(sigs)) == -1 ||
+	    loop_set_fd(cs->loop, cs->sigfd, LOOP_READABLE, client_signal,
+	    cs) == -1 || sock_socketpair(sv) == -1)
+		return (-1);
+	sock_local_str(cs->net.fd, local, sizeof(local));
+	sock_peer_str(cs->net.fd, peer, sizeof(peer));
+	if (sock_set_nonblock(sv[0], 1) == -1 ||
+	    (cs->pid = spawn_child(&cs->o->exec, sv[1], sv[1], peer,
+	    local)) == -1) {
+		cs->pid = 0;
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return (-1);
 	}
-	return (client_relay_result(cs));
+	(void)close(sv[1]);
+	cs->exec = 1;
+	stream_socket_init(&cs->child, sv[0]);
+	cs->child.flags |= STREAM_RESET_IS_EOF;
+	return (client_start_relay(cs, &cs->child, &cs->child, leftover, n));
 }
 
 static void
 client_script_done(struct script *sc, void *arg)
 {
 	struct client_session	*cs = arg;
-
-	cs->done = 1;
-	loop_stop(cs->loop);
-}
-
-/* Says why a --send/--expect step failed; returns the exit code. */
-static int
-client_script_failed(struct client_session *cs)
-{
-	const struct client_opts *o = cs->o;
-	const struct script_step *st = &o->steps[cs->script.cur];
+	const struct script_step *st = &cs->o->steps[sc->cur];
 	const char		 *what = st->op == SCRIPT_SEND ? "--send" :
 	    "--expect";
 	char			  text[64];
 
+	if (sc->result == SCRIPT_OK) {
+		/* -q counts from the end of the script: its stdin EOF. */
+		if (cs->o->quit_after_ms >= 0)
+			(void)loop_timer_set(cs->loop, &cs->quit_timer,
+			    cs->o->quit_after_ms);
+		if (client_start_relay(cs, NULL, &cs->out, NULL, 0) == -1) {
+			log_syserr("relay");
+			client_finish(cs, SOCKIT_EXIT_RUNTIME);
+		}
+		return;
+	}
 	escape_encode(st->data, st->len, text, sizeof(text));
-	switch (cs->script.result) {
+	switch (sc->result) {
 	case SCRIPT_TIMEOUT:
 		log_error("%s \"%s\": timed out after %.3g s", what, text,
-		    (double)o->step_timeout_ms / 1000);
-		return (SOCKIT_EXIT_TIMEOUT);
+		    (double)cs->o->step_timeout_ms / 1000);
+		client_finish(cs, SOCKIT_EXIT_TIMEOUT);
+		break;
 	case SCRIPT_EOF:
 		log_error("--expect \"%s\": connection closed first", text);
-		return (SOCKIT_EXIT_EXPECT);
+		client_finish(cs, SOCKIT_EXIT_EXPECT);
+		break;
 	default:
-		errno = cs->script.err;
+		errno = sc->err;
 		log_syserr("%s \"%s\"", what, text);
-		return (SOCKIT_EXIT_RUNTIME);
+		client_finish(cs, SOCKIT_EXIT_RUNTIME);
 	}
 }
 
-/* --send/--expect steps, then the rest of the reply until EOF. */
 static int
-client_script(struct client_session *cs)
+client_start_script(struct client_session *cs, const unsigned char *leftover,
+    size_t n)
 {
 	const struct client_opts *o = cs->o;
 
-	if (script_start(&cs->script, cs->loop, &cs->net, &cs->out, o->steps,
-	    o->nsteps, o->step_timeout_ms, client_script_done, cs) == -1) {
-		log_syserr("script");
-		return (SOCKIT_EXIT_RUNTIME);
+	return (script_start(&cs->script, cs->loop, &cs->net, &cs->out,
+	    o->steps, o->nsteps, o->step_timeout_ms, leftover, n,
+	    client_dumping(o) ? client_script_tap : NULL, client_script_done,
+	    cs));
+}
+
+/* Connected (through the proxy, if any): do what the options say. */
+static void
+client_connected(struct client_session *cs, const unsigned char *leftover,
+    size_t n)
+{
+	const struct client_opts *o = cs->o;
+	int			  rc;
+
+	log_event(LOG_VERBOSE, "connected", cs->name, NULL, NULL);
+	if (o->zero_io) {
+		client_finish(cs, SOCKIT_EXIT_OK);
+		return;
 	}
-	if (client_wait_done(cs) == -1)
-		return (SOCKIT_EXIT_RUNTIME);
-	if (cs->script.result != SCRIPT_OK)
-		return (client_script_failed(cs));
-	cs->done = 0;
-	/* -q counts from the end of the script: it stands for stdin EOF. */
-	if (o->quit_after_ms >= 0)
-		(void)loop_timer_set(cs->loop, &cs->quit_timer,
-		    o->quit_after_ms);
-	return (client_relay(cs, 0));
+	if (o->progress == 2 || (o->progress == 1 && isatty(2)))
+		(void)loop_timer_set(cs->loop, &cs->progress_timer, 1000);
+	if (o->exec.argv != NULL || o->exec.shell != NULL)
+		rc = client_start_exec(cs, leftover, n);
+	else if (o->nsteps > 0)
+		rc = client_start_script(cs, leftover, n);
+	else
+		rc = client_start_relay(cs, &cs->in, &cs->out, leftover, n);
+	if (rc == -1) {
+		log_syserr("%s", o->exec.argv != NULL || o->exec.shell !=
+		    NULL ? "exec" : "relay");
+		client_finish(cs, SOCKIT_EXIT_RUNTIME);
+	}
+}
+
+static int
+client_setup(struct client_session *cs, const struct client_opts *o,
+    const struct sock_target *t, const char *name)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->o = o;
+	cs->t = t;
+	cs->name = name;
+	cs->net.fd = cs->child.fd = -1;
+	cs->sigfd = -1;
+	cs->stdin_pipe = -1;
+	stream_stdio_init(&cs->in, STDIN_FILENO);
+	stream_stdio_init(&cs->out, STDOUT_FILENO);
+	if ((cs->loop = loop_new()) == NULL) {
+		log_syserr("event loop");
+		return (-1);
+	}
+	cs->started = loop_now(cs->loop);
+	cs->deadline = clock_ms() + o->wait_for_ms;
+	relay_init(&cs->relay, cs->loop, client_relay_done, cs);
+	loop_timer_init(&cs->retry_timer, client_retry, cs);
+	loop_timer_init(&cs->quit_timer, client_quit_timer, cs);
+	loop_timer_init(&cs->progress_timer, client_progress_timer, cs);
+	loop_timer_init(&cs->idle_timer, client_idle_timer, cs);
+	return (0);
 }
 
 static void
-client_stats(struct client_session *cs)
+client_teardown(struct client_session *cs)
 {
 	struct log_xfer	x;
 
-	client_xfer(cs, &x);
-	log_stats(1, &x);
+	if (loop_timer_armed(&cs->progress_timer)) {
+		client_xfer(cs, &x);
+		log_progress(&x, 1);
+	}
+	if (cs->o->stats) {
+		client_xfer(cs, &x);
+		log_stats(1, &x);
+	}
+	dial_cancel(&cs->dial);
+	proxy_hs_free(&cs->proxy);
+	script_free(&cs->script);
+	relay_free(&cs->relay);
+	loop_timer_cancel(cs->loop, &cs->retry_timer);
+	loop_timer_cancel(cs->loop, &cs->quit_timer);
+	loop_timer_cancel(cs->loop, &cs->progress_timer);
+	loop_timer_cancel(cs->loop, &cs->idle_timer);
+	if (cs->sigfd != -1)
+		(void)loop_set_fd(cs->loop, cs->sigfd, 0, NULL, NULL);
+	loop_free(cs->loop);
+	stream_close(&cs->child);
+	stream_close(&cs->net);
 }
 
 int
-client_run(const struct client_opts *o, int fd)
+client_main(const struct client_opts *o, const struct sock_target *t,
+    const char *name)
 {
 	struct client_session	cs;
-	int			rc;
 
-	if (o->zero_io) {
-		(void)close(fd);
-		return (SOCKIT_EXIT_OK);
-	}
-	memset(&cs, 0, sizeof(cs));
-	cs.o = o;
-	stream_socket_init(&cs.net, fd);
-	stream_stdio_init(&cs.in, STDIN_FILENO);
-	stream_stdio_init(&cs.out, STDOUT_FILENO);
-	if ((cs.loop = loop_new()) == NULL) {
-		log_syserr("event loop");
-		stream_close(&cs.net);
+	if (client_setup(&cs, o, t, name) == -1)
 		return (SOCKIT_EXIT_RUNTIME);
-	}
-	cs.started = loop_now(cs.loop);
-	loop_timer_init(&cs.quit_timer, client_quit_timer, &cs);
-	loop_timer_init(&cs.progress_timer, client_progress_timer, &cs);
-	if (sock_set_nonblock(fd, 1) == -1) {
-		log_syserr("socket");
-		rc = SOCKIT_EXIT_RUNTIME;
-	} else if (o->nsteps > 0)
-		rc = client_script(&cs);
-	else
-		rc = client_relay(&cs, 1);
-	if (sockit_config.stats)
-		client_stats(&cs);
-	script_free(&cs.script);
-	relay_free(&cs.relay);
-	loop_timer_cancel(cs.loop, &cs.quit_timer);
-	loop_timer_cancel(cs.loop, &cs.progress_timer);
-	loop_free(cs.loop);
-	stream_close(&cs.net);
-	return (rc);
+	client_dial(&cs);
+	while (!cs.done)
+		if (loop_process(cs.loop, -1) == -1) {
+			log_syserr("event loop");
+			client_finish(&cs, SOCKIT_EXIT_RUNTIME);
+		}
+	client_teardown(&cs);
+	return (cs.rc);
 }

@@ -1,7 +1,9 @@
 /*
- * The stream client shared by tcp-client and unix-client: connect with
- * timeout and --wait-for retries, then relay stdin/stdout or run the
- * --send/--expect script.
+ * The stream client shared by tcp-client and unix-client: connect in
+ * the event loop (retrying for --wait-for, through a --proxy), then
+ * check (-z), run a program on the connection (--exec), run the
+ * --send/--expect script, or relay stdin/stdout.  Options come parsed
+ * (clientopt.c); this layer only runs them.
  */
 #ifndef SOCKIT_CLIENT_H
 #define SOCKIT_CLIENT_H
@@ -9,9 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "args.h"
+#include "addr.h"
+#include "dump.h"
 #include "frameopt.h"
+#include "proxy.h"
 #include "script.h"
+#include "sock.h"
+#include "spawn.h"
+
+/* --proxy and its options. */
+struct client_proxy {
+	const char		*addr;		/* --proxy HOST:PORT, or NULL */
+	struct addr_inet	 a;
+	enum proxy_type		 type;
+	char			*user;		/* --proxy-auth / SOCKIT_PROXY_AUTH */
+	char			*pass;
+	int			 dns_local;	/* --proxy-dns local */
+};
 
 struct client_opts {
 	struct frame_opts	 frames;
@@ -22,81 +38,32 @@ struct client_opts {
 	long long		 connect_timeout_ms;	/* 0: kernel's */
 	long long		 wait_for_ms;		/* 0: try once */
 	long long		 step_timeout_ms;	/* --timeout */
+	long long		 idle_ms;		/* -i; 0: none */
 	int			 zero_io;		/* -z */
 	uint64_t		 recv_bytes;		/* 0: unlimited */
 	int			 progress;		/* 0 no, 1 tty, 2 always */
 	int			 dgram;			/* --dgram (unix) */
 	long long		 reply_timeout_ms;	/* datagram clients */
 	long			 expect_replies;	/* -1: not checked */
+	int			 send_only;		/* ignore what arrives */
+	int			 recv_only;		/* never read stdin */
+	int			 keepalive;
+	int			 nodelay;
+	const char		*source;		/* -s ADDR */
+	const char		*source_port;		/* -p PORT */
+	struct spawn_cmd	 exec;			/* --exec, --sh-exec */
+	struct client_proxy	 proxy;
+	struct dump		 dump;			/* -o, -x */
+	int			 family;		/* -4, -6 */
+	int			 stats;			/* --stats */
 };
 
-enum {
-	CLIENT_OPT_SEND = 200,
-	CLIENT_OPT_EXPECT,
-	CLIENT_OPT_NO_SHUTDOWN,
-	CLIENT_OPT_QUIT_AFTER,
-	CLIENT_OPT_CONNECT_TIMEOUT,
-	CLIENT_OPT_WAIT_FOR,
-	CLIENT_OPT_TIMEOUT,
-	CLIENT_OPT_ZERO,
-	CLIENT_OPT_RECV_BYTES,
-	CLIENT_OPT_PROGRESS,
-	CLIENT_OPT_DGRAM,
-	CLIENT_OPT_REPLY_TIMEOUT,
-	CLIENT_OPT_EXPECT_REPLIES
-};
-
-/* The options every stream client has, for its args_opt table. */
-#define CLIENT_STREAM_OPTIONS \
-	{ "send", 0, ARGS_REQUIRED, CLIENT_OPT_SEND, "TEXT", \
-	  "send TEXT (escapes decoded) instead of stdin; repeatable" }, \
-	{ "expect", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT, "TEXT", \
-	  "wait until TEXT is received; ordered with --send" }, \
-	{ "timeout", 0, ARGS_REQUIRED, CLIENT_OPT_TIMEOUT, "SEC", \
-	  "bound each --send/--expect step (exit 4; 0: no limit)" }, \
-	{ "recv-bytes", 0, ARGS_REQUIRED, CLIENT_OPT_RECV_BYTES, "N", \
-	  "stop after N bytes have been received" }, \
-	{ "no-shutdown", 0, ARGS_NONE, CLIENT_OPT_NO_SHUTDOWN, NULL, \
-	  "keep the write side open after stdin EOF" }, \
-	{ "quit-after", 'q', ARGS_REQUIRED, CLIENT_OPT_QUIT_AFTER, "SEC", \
-	  "exit SEC seconds after stdin EOF" }, \
-	{ "connect-timeout", 'w', ARGS_REQUIRED, CLIENT_OPT_CONNECT_TIMEOUT, \
-	  "SEC", "give up connecting after SEC (exit 4; 0: no limit)" }, \
-	{ "wait-for", 0, ARGS_REQUIRED, CLIENT_OPT_WAIT_FOR, "SEC", \
-	  "retry connecting until the server is up, at most SEC" }, \
-	{ NULL, 'z', ARGS_NONE, CLIENT_OPT_ZERO, NULL, \
-	  "only check that the server accepts a connection" }, \
-	{ "progress", 0, ARGS_OPTIONAL, CLIENT_OPT_PROGRESS, "always", \
-	  "show bytes and rate on stderr (if a terminal)" }
-
-void	client_opts_init(struct client_opts *);
-void	client_opts_free(struct client_opts *);
-int	client_opts_set(struct client_opts *, int, const char *, char **);
-int	client_opts_finish(struct client_opts *, char **);
-
-struct addr_inet;
-struct cmd_entry;
-
 /*
- * The start of tcp-client and udp-client: parses the options (through
- * opt) and HOST PORT into a, and writes "host:port" for messages into
- * target.  Returns -1 to go on, or the exit code to stop with.
+ * Runs a session against target (name is how messages call it):
+ * connects, then does what the options say.  Returns an exit code of
+ * the SPEC table.
  */
-int	client_parse_inet(const struct cmd_entry *, int, char **, args_cb,
-	    struct client_opts *, struct addr_inet *, char *, size_t);
-
-/* Tries to connect once; returns an fd or -1 with errno. */
-typedef int (*client_connect_fn)(void *, int, char *);
-
-/*
- * Connects through fn, retrying for --wait-for, and prints the failure.
- * target names the address for messages.  Returns the fd, or -1 with
- * *code set to the exit code.
- */
-int	client_connect(const struct client_opts *, client_connect_fn, void *,
-	    const char *, int *);
-
-/* Runs the session on a connected fd (closes it); returns an exit code. */
-int	client_run(const struct client_opts *, int);
+int	client_main(const struct client_opts *, const struct sock_target *,
+	    const char *);
 
 #endif

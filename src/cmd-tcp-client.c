@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "args.h"
 #include "client.h"
+#include "clientopt.h"
 #include "log.h"
 #include "sock.h"
 #include "sockit.h"
@@ -21,6 +22,7 @@ static int	cmd_tcp_client_run(const struct cmd_entry *, int, char **,
 
 static const struct args_opt cmd_tcp_client_options[] = {
 	CLIENT_STREAM_OPTIONS,
+	CLIENT_PROXY_OPTIONS,
 	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
@@ -41,30 +43,25 @@ cmd_tcp_client_opt(void *ctx, int id, const char *arg, char **cause)
 }
 
 static int
-cmd_tcp_client_connect(void *arg, int timeout_ms, char *err)
-{
-	const struct addr_inet	*a = arg;
-
-	return (sock_connect_inet(a->host, a->port, sockit_config.family,
-	    SOCK_STREAM, timeout_ms, err));
-}
-
-static int
 cmd_tcp_client_run(const struct cmd_entry *self, int argc, char **argv,
     struct client_opts *o)
 {
 	struct addr_inet	a;
+	struct sock_target	t;
 	char			target[SOCK_ADDR_LEN];
-	int			rc, fd;
+	int			rc;
 
 	if ((rc = client_parse_inet(self, argc, argv, cmd_tcp_client_opt, o,
 	    &a, target, sizeof(target))) != -1)
 		return (rc);
-	if ((fd = client_connect(o, cmd_tcp_client_connect, &a, target,
-	    &rc)) == -1)
-		return (rc);
-	log_event(LOG_VERBOSE, "connected", target, NULL, NULL);
-	return (client_run(o, fd));
+	memset(&t, 0, sizeof(t));
+	t.host = a.host;
+	t.port = a.port;
+	t.family = o->family;
+	t.socktype = SOCK_STREAM;
+	t.src_host = o->source;
+	t.src_port = o->source_port;
+	return (client_main(o, &t, target));
 }
 
 static int

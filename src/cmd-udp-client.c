@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "args.h"
 #include "client.h"
+#include "clientopt.h"
 #include "dgram.h"
 #include "exitcode.h"
 #include "log.h"

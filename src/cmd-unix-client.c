@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "args.h"
 #include "client.h"
+#include "clientopt.h"
 #include "dgram.h"
 #include "log.h"
 #include "sock.h"
@@ -46,26 +47,14 @@ cmd_unix_client_opt(void *ctx, int id, const char *arg, char **cause)
 	return (client_opts_set(ctx, id, arg, cause));
 }
 
-struct cmd_unix_target {
-	struct addr_unix	a;
-	int			type;
-};
-
-static int
-cmd_unix_client_connect(void *arg, int timeout_ms, char *err)
-{
-	struct cmd_unix_target	*t = arg;
-
-	return (sock_connect_unix(&t->a, t->type, timeout_ms, err));
-}
-
 static int
 cmd_unix_client_run(const struct cmd_entry *self, int argc, char **argv,
     struct client_opts *o)
 {
-	struct cmd_unix_target	t;
+	struct addr_unix	a;
+	struct sock_target	t;
 	char			err[ADDR_ERR_LEN], *cause = NULL;
-	int			first, rc, fd;
+	int			first, rc;
 
 	if ((rc = args_parse(self, argc, argv, cmd_unix_client_opt, o,
 	    &first)) != ARGS_OK)
@@ -79,21 +68,19 @@ cmd_unix_client_run(const struct cmd_entry *self, int argc, char **argv,
 		    "unix-client'");
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (addr_parse_unix(argv[first], &t.a, err) == -1) {
+	if (addr_parse_unix(argv[first], &a, err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	t.type = o->dgram ? SOCK_DGRAM : SOCK_STREAM;
 	/* Connecting to a socket of the other type fails with EPROTOTYPE. */
 	log_hint(EPROTOTYPE, o->dgram ? "a stream socket? try without --dgram" :
 	    "a datagram socket? try --dgram");
 	if (o->dgram)
-		return (dgram_client_unix(o, &t.a, argv[first]));
-	if ((fd = client_connect(o, cmd_unix_client_connect, &t, argv[first],
-	    &rc)) == -1)
-		return (rc);
-	log_event(LOG_VERBOSE, "connected", argv[first], NULL, NULL);
-	return (client_run(o, fd));
+		return (dgram_client_unix(o, &a, argv[first]));
+	memset(&t, 0, sizeof(t));
+	t.socktype = SOCK_STREAM;
+	t.path = &a;
+	return (client_main(o, &t, argv[first]));
 }
 
 static int

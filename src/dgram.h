@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "clientopt.h"
 #include "server.h"
 
 /* The largest UDP payload over IPv4. */

@@ -25,7 +25,8 @@ dial_finish(struct dial *d, int fd)
 	d->running = 0;
 	loop_timer_cancel(d->loop, &d->timer);
 	free(d->addrs);
-	d->addrs = NULL;
+	free(d->srcs);
+	d->addrs = d->srcs = NULL;
 	d->done_cb(d, fd, d->done_arg);
 }
 
@@ -93,16 +94,40 @@ dial_arm(struct dial *d, long long ms)
 	return (loop_timer_set(d->loop, &d->timer, ms < 0 ? 0 : ms));
 }
 
+/* The source address (-s/-p) of a's family, or NULL when none is set. */
+static const struct sock_addr *
+dial_source_for(const struct dial *d, const struct sock_addr *a, int *none)
+{
+	size_t	i;
+
+	*none = 0;
+	if (d->nsrcs == 0)
+		return (NULL);
+	for (i = 0; i < d->nsrcs; i++)
+		if (d->srcs[i].ss.ss_family == a->ss.ss_family)
+			return (&d->srcs[i]);
+	*none = 1;
+	return (NULL);
+}
+
 static void
 dial_try_next(struct dial *d)
 {
-	int	fd;
+	const struct sock_addr	*src;
+	int			 fd, none;
 
 	while (d->next < d->naddrs) {
 		if (d->err != EAGAIN || d->deadline == 0)
 			d->deadline = d->timeout_ms > 0 ?
 			    clock_ms() + d->timeout_ms : 0;
-		fd = sock_connect_start(&d->addrs[d->next++]);
+		src = dial_source_for(d, &d->addrs[d->next], &none);
+		if (none) {
+			/* No source address of this family: skip it. */
+			d->next++;
+			d->err = EAFNOSUPPORT;
+			continue;
+		}
+		fd = sock_connect_start(&d->addrs[d->next++], src);
 		if (fd == -1 && errno == EAGAIN) {
 			d->err = EAGAIN;
 			if (dial_arm(d, DIAL_RETRY_MS) == 0)
@@ -150,7 +175,8 @@ dial_go(struct dial *d)
 	d->err = ECONNREFUSED;	/* what no address at all means */
 	if (dial_arm(d, 0) == -1) {
 		free(d->addrs);
-		d->addrs = NULL;
+		free(d->srcs);
+		d->addrs = d->srcs = NULL;
 		d->running = 0;
 		return (-1);
 	}
@@ -164,6 +190,11 @@ dial_start(struct dial *d, struct loop *l, const struct sock_target *t,
 	dial_init(d, l, timeout_ms, cb, arg);
 	if (sock_resolve_target(t, &d->addrs, &d->naddrs, err) == -1)
 		return (-1);
+	if (sock_resolve_source(t, &d->srcs, &d->nsrcs, err) == -1) {
+		free(d->addrs);
+		d->addrs = NULL;
+		return (-1);
+	}
 	return (dial_go(d));
 }
 
@@ -188,5 +219,6 @@ dial_cancel(struct dial *d)
 	loop_timer_cancel(d->loop, &d->timer);
 	dial_drop_fd(d, ECANCELED);
 	free(d->addrs);
-	d->addrs = NULL;
+	free(d->srcs);
+	d->addrs = d->srcs = NULL;
 }

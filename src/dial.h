@@ -25,6 +25,8 @@ struct dial {
 	struct loop		*loop;
 	struct sock_addr	*addrs;
 	size_t			 naddrs;
+	struct sock_addr	*srcs;		/* -s/-p: to bind first */
+	size_t			 nsrcs;
 	size_t			 next;		/* address to try next */
 	int			 fd;		/* connect in progress, or -1 */
 	long long		 timeout_ms;	/* per address; <= 0: none */

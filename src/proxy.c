@@ -280,7 +280,8 @@ proxy_http_reply(const unsigned char *p, size_t len, size_t *used, char *why)
 		return (PROXY_OK);
 	snprintf(why, PROXY_MSG_MAX, "the proxy said \"%.*s\"",
 	    (int)(line > 120 ? 120 : line), (const char *)p);
-	return (status == 407 ? PROXY_AUTH : PROXY_REFUSED);
+	/* 407 asks for credentials; some proxies refuse bad ones with 401. */
+	return (status == 407 || status == 401 ? PROXY_AUTH : PROXY_REFUSED);
 }
 
 /* The handshake on a stream: send a request, read its reply, repeat. */

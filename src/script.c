@@ -76,9 +76,30 @@ script_try_send(struct script *sc, const struct script_step *st)
 			script_finish(sc, SCRIPT_IO, errno);
 			return (SCRIPT_STEP_ENDED);
 		}
+		if (sc->tap_cb != NULL)
+			sc->tap_cb(sc, 1, st->data + sc->sent, (size_t)n,
+			    sc->done_arg);
 		sc->sent += (size_t)n;
 		sc->nwritten += (uint64_t)n;
 	}
+	return (SCRIPT_STEP_DONE);
+}
+
+/*
+ * n new bytes at the tail of in: copied to out, counted, tapped.
+ * Returns like the step calls.
+ */
+static int
+script_received(struct script *sc, size_t n)
+{
+	if (sc->tap_cb != NULL)
+		sc->tap_cb(sc, 0, BUF_TAIL(&sc->in), n, sc->done_arg);
+	if (stream_write_all(sc->out, BUF_TAIL(&sc->in), n) == -1) {
+		script_finish(sc, SCRIPT_IO, errno);
+		return (SCRIPT_STEP_ENDED);
+	}
+	sc->in.len += n;
+	sc->nread += (uint64_t)n;
 	return (SCRIPT_STEP_DONE);
 }
 
@@ -100,13 +121,7 @@ script_read_chunk(struct script *sc)
 		    n == 0 ? 0 : errno);
 		return (SCRIPT_STEP_ENDED);
 	}
-	if (stream_write_all(sc->out, BUF_TAIL(&sc->in), (size_t)n) == -1) {
-		script_finish(sc, SCRIPT_IO, errno);
-		return (SCRIPT_STEP_ENDED);
-	}
-	sc->in.len += (size_t)n;
-	sc->nread += (uint64_t)n;
-	return (SCRIPT_STEP_DONE);
+	return (script_received(sc, (size_t)n));
 }
 
 /*
@@ -185,10 +200,22 @@ script_on_fd(struct loop *l, int fd, int mask, void *arg)
 	script_advance(arg);
 }
 
+/* Starts from the loop, so that done_cb never runs in script_start. */
+static void
+script_kick(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct script	*sc = arg;
+
+	loop_timer_init(&sc->timer, script_timed_out, sc);
+	script_arm(sc);
+	script_advance(sc);
+}
+
 int
 script_start(struct script *sc, struct loop *l, struct stream *net,
     struct stream *out, const struct script_step *steps, size_t n,
-    long long timeout_ms, script_done_cb cb, void *arg)
+    long long timeout_ms, const unsigned char *early, size_t nearly,
+    script_tap_cb tap, script_done_cb cb, void *arg)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->loop = l;
@@ -197,13 +224,20 @@ script_start(struct script *sc, struct loop *l, struct stream *net,
 	sc->steps = steps;
 	sc->nsteps = n;
 	sc->timeout_ms = timeout_ms;
+	sc->tap_cb = tap;
 	sc->done_cb = cb;
 	sc->done_arg = arg;
+	if (nearly > 0) {
+		if (buf_reserve(&sc->in, nearly) == -1)
+			return (-1);
+		memcpy(BUF_TAIL(&sc->in), early, nearly);
+		/* Nothing can end here: the script is not running yet. */
+		if (script_received(sc, nearly) != SCRIPT_STEP_DONE)
+			return (-1);
+	}
 	sc->running = 1;
-	loop_timer_init(&sc->timer, script_timed_out, sc);
-	script_arm(sc);
-	script_advance(sc);
-	return (0);
+	loop_timer_init(&sc->timer, script_kick, sc);
+	return (loop_timer_set(l, &sc->timer, 0));
 }
 
 void

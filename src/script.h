@@ -35,6 +35,9 @@ enum script_result {
 
 struct script;
 typedef void (*script_done_cb)(struct script *, void *);
+/* Sees every chunk received (wrote == 0) or sent (wrote == 1): dumps. */
+typedef void (*script_tap_cb)(struct script *, int, const unsigned char *,
+    size_t, void *);
 
 struct script {
 	struct loop			*loop;
@@ -51,8 +54,9 @@ struct script {
 	int				 err;
 	int				 running;
 	uint64_t			 nread, nwritten;
+	script_tap_cb			 tap_cb;
 	script_done_cb			 done_cb;
-	void				*done_arg;
+	void				*done_arg;	/* for both */
 };
 
 /*
@@ -60,12 +64,16 @@ struct script {
  * arrives (out is written in full, waiting if it must); an expect step
  * consumes input up to the end of its text, and what came after stays
  * for the next step.  Each step may take timeout_ms (<= 0: no limit).
- * done_cb runs once at the end: result says how, cur is the step that
- * failed.  Returns 0, or -1 with errno when the loop refused the fd.
+ * The n bytes at early (may be NULL) arrived before the script started
+ * (behind a proxy's reply): they count as received first.  tap (may be
+ * NULL) sees the traffic.  done_cb runs once, from the loop, at the
+ * end: result says how, cur is the step that failed.  Returns 0, or -1
+ * with errno.
  */
 int	script_start(struct script *, struct loop *, struct stream *,
 	    struct stream *, const struct script_step *, size_t, long long,
-	    script_done_cb, void *);
+	    const unsigned char *, size_t, script_tap_cb, script_done_cb,
+	    void *);
 
 /* Unregisters and frees what the script holds (not the streams). */
 void	script_free(struct script *);

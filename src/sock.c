@@ -316,13 +316,64 @@ sock_resolve_target(const struct sock_target *t, struct sock_addr **addrs,
 	return (0);
 }
 
+/* Appends the addresses of t to *addrs (best effort: 0 or -1). */
+static int
+sock_resolve_more(const struct sock_target *t, struct sock_addr **addrs,
+    size_t *n)
+{
+	struct sock_addr	*more, *all;
+	size_t			 m;
+
+	if (sock_resolve_target(t, &more, &m, NULL) == -1)
+		return (-1);
+	if ((all = realloc(*addrs, (*n + m) * sizeof(*all))) == NULL) {
+		free(more);
+		return (-1);
+	}
+	memcpy(all + *n, more, m * sizeof(*all));
+	free(more);
+	*addrs = all;
+	*n += m;
+	return (0);
+}
+
 int
-sock_connect_start(const struct sock_addr *a)
+sock_resolve_source(const struct sock_target *t, struct sock_addr **addrs,
+    size_t *n, char *err)
+{
+	struct sock_target	src;
+
+	*addrs = NULL;
+	*n = 0;
+	if (t->src_host == NULL && t->src_port == NULL)
+		return (0);
+	memset(&src, 0, sizeof(src));
+	/* A port alone binds the wildcard address of each family. */
+	src.host = t->src_host != NULL ? t->src_host :
+	    t->family == AF_INET6 ? "::" : "0.0.0.0";
+	src.port = t->src_port != NULL ? t->src_port : "0";
+	src.family = t->src_host != NULL ? t->family : AF_UNSPEC;
+	src.socktype = t->socktype;
+	if (sock_resolve_target(&src, addrs, n, err) == -1)
+		return (-1);
+	if (t->src_host == NULL && *n > 0) {
+		/* Also the other family's wildcard, for either target. */
+		src.host = strcmp(src.host, "::") == 0 ? "0.0.0.0" : "::";
+		(void)sock_resolve_more(&src, addrs, n);
+	}
+	return (0);
+}
+
+int
+sock_connect_start(const struct sock_addr *a, const struct sock_addr *src)
 {
 	int	fd;
 
 	if ((fd = sock_socket(a->ss.ss_family, a->socktype, 1)) == -1)
 		return (-1);
+	if (src != NULL && (sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) ==
+	    -1 || bind(fd, (const struct sockaddr *)&src->ss, src->len) == -1))
+		return (sock_close_keep_errno(fd));
 	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0 ||
 	    errno == EINPROGRESS || errno == EINTR)
 		return (fd);

@@ -54,6 +54,8 @@ struct sock_target {
 	int			 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
 	int			 socktype;
 	const struct addr_unix	*path;		/* when host is NULL */
+	const char		*src_host;	/* bind to first (-s), or NULL */
+	const char		*src_port;	/* ... this port (-p), or NULL */
 };
 
 /*
@@ -66,12 +68,21 @@ int	sock_resolve_target(const struct sock_target *, struct sock_addr **,
 	    size_t *, char *);
 
 /*
- * Starts a non-blocking connect to a: returns a non-blocking,
- * close-on-exec fd whose connect has finished or is in progress (wait
- * for it to be writable, then call sock_connect_finish), or -1 with
- * errno (EAGAIN: a Unix listener's queue is full, try again later).
+ * Resolves the source address of a target (-s, -p) for binding: every
+ * address, to pick one of the family of each destination.  Returns 0
+ * (*n is 0 without a source), or -1 with errno and err as above.
  */
-int	sock_connect_start(const struct sock_addr *);
+int	sock_resolve_source(const struct sock_target *, struct sock_addr **,
+	    size_t *, char *);
+
+/*
+ * Starts a non-blocking connect to a, bound first to src when not NULL:
+ * returns a non-blocking, close-on-exec fd whose connect has finished or
+ * is in progress (wait for it to be writable, then call
+ * sock_connect_finish), or -1 with errno (EAGAIN: a Unix listener's
+ * queue is full, try again later).
+ */
+int	sock_connect_start(const struct sock_addr *, const struct sock_addr *);
 
 /*
  * Finishes a connect started by sock_connect_start once the fd is

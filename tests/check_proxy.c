@@ -168,6 +168,8 @@ START_TEST(test_http_replies)
 	    "HTTP/1.0 407 Proxy Authentication Required\r\n\r\n", 46, &used,
 	    why), PROXY_AUTH);
 	ck_assert_int_eq(proxy_http_reply((const unsigned char *)
+	    "HTTP/1.0 401 Unauthorized\r\n\r\n", 29, &used, why), PROXY_AUTH);
+	ck_assert_int_eq(proxy_http_reply((const unsigned char *)
 	    "HTTP/1.0 502 Bad Gateway\r\n\r\n", 28, &used, why),
 	    PROXY_REFUSED);
 	ck_assert_ptr_nonnull(strstr(why, "502 Bad Gateway"));

@@ -163,7 +163,7 @@ start(int mode, size_t maxio, int carrier, long long timeout_ms)
 	fake_stream_init(&net, sv[0], carrier, mode, maxio);
 	st = steps(&n);
 	ck_assert_int_eq(script_start(&sc, l, &net.s, &out, st, n, timeout_ms,
-	    on_done, NULL), 0);
+	    NULL, 0, NULL, on_done, NULL), 0);
 }
 
 START_TEST(test_would_block)
@@ -211,7 +211,7 @@ START_TEST(test_inverted_send)
 	two[0] = st[0];
 	two[1] = st[2];
 	ck_assert_int_eq(script_start(&sc, l, &net.s, &out, two, 2, 5000,
-	    on_done, NULL), 0);
+	    NULL, 0, NULL, on_done, NULL), 0);
 	(void)run();
 	ck_assert_int_eq(sc.result, SCRIPT_OK);
 	/* The peer reads what the last send wrote. */

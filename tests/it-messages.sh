@@ -46,7 +46,7 @@ for c in tcp-client unix-client; do
 	    $c --wait-for -1 $a
 	usage_err "sockit: $c: --timeout: \"1s\" is not a number of seconds" \
 	    $c --timeout 1s $a
-	usage_err "sockit: $c: -w: 99999999999 seconds is too long (max 31536000)" \
+	usage_err "sockit: $c: --connect-timeout: 99999999999 seconds is too long (max 31536000)" \
 	    $c --connect-timeout 99999999999 $a
 	}
 done
