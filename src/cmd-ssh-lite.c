@@ -17,7 +17,7 @@
 #include "addr.h"
 #include "args.h"
 #include "log.h"
-#include "server.h"
+#include "serveropt.h"
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"

@@ -16,14 +16,13 @@
 #include "args.h"
 #include "log.h"
 #include "server.h"
+#include "serveropt.h"
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 #include "xmalloc.h"
 
 static int	cmd_tcp_server_exec(const struct cmd_entry *, int, char **);
-static int	cmd_tcp_server_run(const struct cmd_entry *, int, char **,
-		    struct server_opts *);
 
 static const struct args_opt cmd_tcp_server_options[] = {
 	{ "bind", 'b', ARGS_REQUIRED, SERVER_OPT_BIND, "HOST",
@@ -33,6 +32,7 @@ static const struct args_opt cmd_tcp_server_options[] = {
 	SERVER_FORWARD_OPTIONS,
 	SERVER_INET_OPTIONS,
 	SERVER_PORT_FILE_OPTION,
+	SERVER_READY_FILE_OPTION,
 	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_OPTIONS,
 	{ "keepalive", 0, ARGS_NONE, SERVER_OPT_KEEPALIVE, NULL,
@@ -56,15 +56,9 @@ const struct cmd_entry cmd_tcp_server_entry = {
 	.exec = cmd_tcp_server_exec
 };
 
-static int
-cmd_tcp_server_opt(void *ctx, int id, const char *arg, char **cause)
-{
-	return (server_opts_set(ctx, id, arg, cause));
-}
-
 /* Opens one listener per worker on the same port. */
 static int
-cmd_tcp_server_listen(const struct server_opts *o, const struct addr_inet *a,
+cmd_tcp_server_open(const struct server_opts *o, const struct addr_inet *a,
     int *lfds)
 {
 	struct sock_listen_opts	lo;
@@ -98,58 +92,31 @@ cmd_tcp_server_listen(const struct server_opts *o, const struct addr_inet *a,
 }
 
 static int
-cmd_tcp_server_run(const struct cmd_entry *self, int argc, char **argv,
-    struct server_opts *o)
+cmd_tcp_server_listen(struct server_opts *o, int argc, char **argv,
+    int *lfds, char *where, size_t len, void *state)
 {
 	struct addr_inet	a;
-	char			err[ADDR_ERR_LEN], *cause = NULL;
-	char			where[SOCK_ADDR_LEN];
-	int			first, rc, *lfds;
+	char			err[ADDR_ERR_LEN];
 
-	if ((rc = args_parse(self, argc, argv, cmd_tcp_server_opt, o,
-	    &first)) != ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (server_opts_finish(o, &cause) == -1) {
-		log_error("%s", cause);
-		return (SOCKIT_EXIT_USAGE);
-	}
-	o->stats = sockit_config.stats;
-	o->fwd.family = sockit_config.family;
-	if (addr_parse_server(argc - first, argv + first, o->bind, &a,
-	    err) == -1) {
+	if (addr_parse_server(argc, argv, o->bind, &a, err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (sig_catch_stop() == -1) {
-		log_syserr("signals");
+	if (cmd_tcp_server_open(o, &a, lfds) == -1)
 		return (SOCKIT_EXIT_RUNTIME);
-	}
-	lfds = xcalloc((size_t)o->workers, sizeof(*lfds));
-	if (cmd_tcp_server_listen(o, &a, lfds) == -1) {
-		free(lfds);
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	sock_local_str(lfds[0], where, sizeof(where));
-	log_info("listening on %s", where);
-	if (o->port_file != NULL &&
-	    server_write_port_file(o->port_file, sock_local_port(lfds[0])) == -1) {
-		log_syserr("--port-file %s", o->port_file);
-		free(lfds);
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	rc = server_run(o, lfds, (int)o->workers);
-	free(lfds);
-	return (rc);
+	sock_local_str(lfds[0], where, len);
+	return (0);
 }
+
+static const struct server_cmd cmd_tcp_server_cmd = {
+	.listen = cmd_tcp_server_listen,
+	.cleanup = NULL,
+	.dgram = 0,
+	.suffix = NULL
+};
 
 static int
 cmd_tcp_server_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct server_opts	o;
-	int			rc;
-
-	server_opts_init(&o);
-	rc = cmd_tcp_server_run(self, argc, argv, &o);
-	server_opts_free(&o);
-	return (rc);
+	return (server_cmd_main(self, argc, argv, &cmd_tcp_server_cmd, NULL));
 }

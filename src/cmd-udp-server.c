@@ -15,13 +15,12 @@
 #include "dgram.h"
 #include "log.h"
 #include "server.h"
+#include "serveropt.h"
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 
 static int	cmd_udp_server_exec(const struct cmd_entry *, int, char **);
-static int	cmd_udp_server_run(const struct cmd_entry *, int, char **,
-		    struct server_opts *);
 
 static const struct args_opt cmd_udp_server_options[] = {
 	{ "bind", 'b', ARGS_REQUIRED, SERVER_OPT_BIND, "HOST",
@@ -53,6 +52,7 @@ static const struct args_opt cmd_udp_server_options[] = {
 	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC",
 	  "on SIGINT/SIGTERM wait SEC for --exec children (default 5)" },
 	SERVER_PORT_FILE_OPTION,
+	SERVER_READY_FILE_OPTION,
 	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_DGRAM_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -68,66 +68,41 @@ const struct cmd_entry cmd_udp_server_entry = {
 };
 
 static int
-cmd_udp_server_opt(void *ctx, int id, const char *arg, char **cause)
-{
-	return (server_opts_set(ctx, id, arg, cause));
-}
-
-static int
-cmd_udp_server_run(const struct cmd_entry *self, int argc, char **argv,
-    struct server_opts *o)
+cmd_udp_server_listen(struct server_opts *o, int argc, char **argv,
+    int *lfds, char *where, size_t len, void *state)
 {
 	struct sock_listen_opts	lo;
 	struct addr_inet	a;
-	char			err[SOCK_ERR_LEN], *cause = NULL;
-	char			where[SOCK_ADDR_LEN];
-	int			first, rc, fd;
+	char			err[SOCK_ERR_LEN];
 
-	if ((rc = args_parse(self, argc, argv, cmd_udp_server_opt, o,
-	    &first)) != ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (server_opts_finish(o, &cause) == -1) {
-		log_error("%s", cause);
-		return (SOCKIT_EXIT_USAGE);
-	}
-	if (addr_parse_server(argc - first, argv + first, o->bind, &a,
-	    err) == -1) {
+	if (addr_parse_server(argc, argv, o->bind, &a, err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
-	}
-	if (sig_catch_stop() == -1) {
-		log_syserr("signals");
-		return (SOCKIT_EXIT_RUNTIME);
 	}
 	memset(&lo, 0, sizeof(lo));
 	lo.socktype = SOCK_DGRAM;
 	err[0] = '\0';
-	if ((fd = sock_listen_inet(a.host, a.port, sockit_config.family, &lo,
-	    err)) == -1) {
+	if ((lfds[0] = sock_listen_inet(a.host, a.port, sockit_config.family,
+	    &lo, err)) == -1) {
 		if (errno == EHOSTUNREACH && err[0] != '\0')
 			log_error("bind %s", err);
 		else
 			log_syserr("bind %s", err[0] != '\0' ? err : a.host);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
-	sock_local_str(fd, where, sizeof(where));
-	log_info("listening on %s (udp)", where);
-	if (o->port_file != NULL &&
-	    server_write_port_file(o->port_file, sock_local_port(fd)) == -1) {
-		log_syserr("--port-file %s", o->port_file);
-		return (SOCKIT_EXIT_RUNTIME);
-	}
-	return (dgram_serve(o, fd));
+	sock_local_str(lfds[0], where, len);
+	return (0);
 }
+
+static const struct server_cmd cmd_udp_server_cmd = {
+	.listen = cmd_udp_server_listen,
+	.cleanup = NULL,
+	.dgram = 1,
+	.suffix = " (udp)"
+};
 
 static int
 cmd_udp_server_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct server_opts	o;
-	int			rc;
-
-	server_opts_init(&o);
-	rc = cmd_udp_server_run(self, argc, argv, &o);
-	server_opts_free(&o);
-	return (rc);
+	return (server_cmd_main(self, argc, argv, &cmd_udp_server_cmd, NULL));
 }

@@ -16,13 +16,12 @@
 #include "dgram.h"
 #include "log.h"
 #include "server.h"
+#include "serveropt.h"
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
 
 static int	cmd_unix_server_exec(const struct cmd_entry *, int, char **);
-static int	cmd_unix_server_run(const struct cmd_entry *, int, char **,
-		    struct server_opts *);
 
 static const struct args_opt cmd_unix_server_options[] = {
 	{ "dgram", 0, ARGS_NONE, SERVER_OPT_DGRAM, NULL,
@@ -32,6 +31,7 @@ static const struct args_opt cmd_unix_server_options[] = {
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
 	SERVER_FORWARD_OPTIONS,
+	SERVER_READY_FILE_OPTION,
 	SERVER_BUSY_POLL_OPTION,
 	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -47,13 +47,7 @@ const struct cmd_entry cmd_unix_server_entry = {
 };
 
 static int
-cmd_unix_server_opt(void *ctx, int id, const char *arg, char **cause)
-{
-	return (server_opts_set(ctx, id, arg, cause));
-}
-
-static int
-cmd_unix_server_listen(const struct server_opts *o, const struct addr_unix *a,
+cmd_unix_server_open(const struct server_opts *o, const struct addr_unix *a,
     const char *name)
 {
 	char	err[SOCK_ERR_LEN] = "";
@@ -74,54 +68,57 @@ cmd_unix_server_listen(const struct server_opts *o, const struct addr_unix *a,
 	return (-1);
 }
 
-static int
-cmd_unix_server_run(const struct cmd_entry *self, int argc, char **argv,
-    struct server_opts *o)
-{
+/* The socket file this server made, removed when it ends. */
+struct cmd_unix_state {
 	struct addr_unix	a;
-	char			err[ADDR_ERR_LEN], *cause = NULL;
-	int			first, rc, fd;
+	int			made;
+};
 
-	if ((rc = args_parse(self, argc, argv, cmd_unix_server_opt, o,
-	    &first)) != ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (server_opts_finish(o, &cause) == -1) {
-		log_error("%s", cause);
-		return (SOCKIT_EXIT_USAGE);
-	}
-	o->stats = sockit_config.stats;
-	o->fwd.family = sockit_config.family;
-	if (argc - first != 1) {
+static int
+cmd_unix_server_listen(struct server_opts *o, int argc, char **argv,
+    int *lfds, char *where, size_t len, void *state)
+{
+	struct cmd_unix_state	*st = state;
+	char			 err[ADDR_ERR_LEN];
+
+	if (argc != 1) {
 		log_error("expected one PATH or @NAME; see 'sockit help "
 		    "unix-server'");
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (addr_parse_unix(argv[first], &a, err) == -1) {
+	if (addr_parse_unix(argv[0], &st->a, err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
 	}
-	if (sig_catch_stop() == -1) {
-		log_syserr("signals");
+	if ((lfds[0] = cmd_unix_server_open(o, &st->a, argv[0])) == -1)
 		return (SOCKIT_EXIT_RUNTIME);
-	}
-	if ((fd = cmd_unix_server_listen(o, &a, argv[first])) == -1)
-		return (SOCKIT_EXIT_RUNTIME);
-	log_info("listening on %s", argv[first]);
-	rc = o->dgram ? dgram_serve(o, fd) : server_run(o, &fd, 1);
-	/* The socket file goes with the server (clean exit only). */
-	if (!a.abstract && unlink(a.path) == -1 && errno != ENOENT)
-		log_syserr("remove %s", a.path);
-	return (rc);
+	st->made = !st->a.abstract;
+	snprintf(where, len, "%s", argv[0]);
+	return (0);
 }
+
+/* The socket file goes with the server (clean exit only). */
+static void
+cmd_unix_server_cleanup(const struct server_opts *o, void *state)
+{
+	struct cmd_unix_state	*st = state;
+
+	if (st->made && unlink(st->a.path) == -1 && errno != ENOENT)
+		log_syserr("remove %s", st->a.path);
+}
+
+static const struct server_cmd cmd_unix_server_cmd = {
+	.listen = cmd_unix_server_listen,
+	.cleanup = cmd_unix_server_cleanup,
+	.dgram = 0,
+	.suffix = NULL
+};
 
 static int
 cmd_unix_server_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct server_opts	o;
-	int			rc;
+	struct cmd_unix_state	st;
 
-	server_opts_init(&o);
-	rc = cmd_unix_server_run(self, argc, argv, &o);
-	server_opts_free(&o);
-	return (rc);
+	memset(&st, 0, sizeof(st));
+	return (server_cmd_main(self, argc, argv, &cmd_unix_server_cmd, &st));
 }

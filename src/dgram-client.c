@@ -23,7 +23,6 @@
 #include "log.h"
 #include "loop.h"
 #include "sock.h"
-#include "sockit.h"
 
 #define DC_RECV_MAX	DGB_RECV_MAX
 #define DC_PROBE_MS	100	/* --wait-for: silence that means "up" */
@@ -563,7 +562,7 @@ dgram_client(const struct client_opts *o, int fd)
 		rc = dc_result(&d);
 	}
 	d.x.secs = (double)(clock_ms() - started) / 1000.0;
-	if (sockit_config.stats)
+	if (o->stats)
 		log_stats(1, &d.x);
 	buf_free(&d.inb);
 	buf_free(&d.probe);

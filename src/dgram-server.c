@@ -17,12 +17,12 @@
 #include "buf.h"
 #include "dgram-batch.h"
 #include "dgram.h"
+#include "exitcode.h"
 #include "log.h"
 #include "loop.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
-#include "sockit.h"
 #include "spawn.h"
 
 #define DG_BUFSIZE	(256 * 1024)	/* > any datagram we accept */
@@ -971,7 +971,7 @@ dgram_serve(const struct server_opts *o, int fd)
 	if (s.loop != NULL) {
 		s.sum.secs = (double)(loop_now(s.loop) - s.started) / 1000.0;
 		dg_teardown(&s);
-		if (sockit_config.stats)
+		if (o->stats)
 			log_stats(s.total, &s.sum);
 	}
 	(void)close(fd);

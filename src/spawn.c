@@ -19,7 +19,6 @@
 #include "sig.h"
 #include "sock.h"
 #include "spawn.h"
-#include "xmalloc.h"
 
 char **
 spawn_split(const char *line)
@@ -28,7 +27,9 @@ spawn_split(const char *line)
 	size_t	  n = 0, slots = strlen(line) / 2 + 2;
 
 	/* One block: the pointers, then the copy they point into. */
-	argv = xcalloc(1, slots * sizeof(*argv) + strlen(line) + 1);
+	if ((argv = calloc(1, slots * sizeof(*argv) + strlen(line) + 1)) ==
+	    NULL)
+		return (NULL);
 	copy = (char *)(argv + slots);
 	memcpy(copy, line, strlen(line) + 1);
 	for (w = strtok_r(copy, " \t\n", &save); w != NULL;
