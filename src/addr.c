@@ -12,7 +12,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,34 @@ addr_all_digits(const char *s)
 }
 
 /*
+ * A service name for a port, as nc and ncat take it ("http", "ssh"):
+ * looked up in the services database (/etc/services), TCP first.
+ */
+static int
+addr_service_port(const char *s, int min, char *err)
+{
+	char		 q[ADDR_QUOTE_MAX + 4];
+	struct servent	*se;
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			break;
+	if (*p != '\0' || !isalpha((unsigned char)*s)) {
+		addr_error(err, "bad port \"%s\" (expected %d-65535)",
+		    addr_quote(s, q), min);
+		return (-1);
+	}
+	if ((se = getservbyname(s, "tcp")) != NULL ||
+	    (se = getservbyname(s, "udp")) != NULL)
+		return (ntohs((unsigned short)se->s_port));
+	addr_error(err, "unknown service \"%s\" (expected a port %d-65535 "
+	    "or a name from /etc/services)", addr_quote(s, q), min);
+	return (-1);
+}
+
+/*
  * Parses a port of at least min: 0 for servers (0 picks a free port), 1
  * for clients (nothing can be reached at port 0, and nc refuses it too),
  * so that the message states the range the caller accepts.
@@ -98,7 +128,7 @@ addr_port_from(const char *s, int min, char *err)
 	}
 	/* strtoul alone would accept " 80", "+80" and "-1" (as ULONG_MAX). */
 	if (!addr_all_digits(s))
-		goto bad;
+		return (addr_service_port(s, min, err));
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (*end != '\0' || errno == ERANGE || v > 65535)

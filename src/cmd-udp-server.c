@@ -43,6 +43,7 @@ static const struct args_opt cmd_udp_server_options[] = {
 	  "answer only senders in CIDR (repeatable)" },
 	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR",
 	  "drop datagrams from CIDR (repeatable; wins over --allow)" },
+	SERVER_ACL_FILE_OPTIONS,
 	{ "peer-timeout", 0, ARGS_REQUIRED, SERVER_OPT_PEER_TIMEOUT, "SEC",
 	  "forget a sender silent for SEC (default 60)" },
 	{ "idle-timeout", 0, ARGS_REQUIRED, SERVER_OPT_IDLE, "SEC",

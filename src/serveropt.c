@@ -82,6 +82,51 @@ server_add_cidr(struct addr_cidr **list, size_t *n, const char *arg,
 	return (0);
 }
 
+/*
+ * --allow-file, --deny-file: one CIDR per line; blanks around it, empty
+ * lines and everything from a '#' on are ignored.  A bad line is a
+ * usage error that names the file and the line.
+ */
+static int
+server_add_cidr_file(struct addr_cidr **list, size_t *n, const char *path,
+    char **cause)
+{
+	FILE	*f;
+	char	 line[512], *p, *end;
+	int	 lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		*cause = args_cause("%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			*cause = args_cause("%s:%d: line too long", path, lineno);
+			rc = -1;
+			break;
+		}
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\n' || end[-1] == '\r'))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		if ((rc = server_add_cidr(list, n, p, cause)) == -1)
+			*cause = args_cause("%s:%d: %s", path, lineno, *cause);
+	}
+	if (rc == 0 && ferror(f)) {
+		*cause = args_cause("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	(void)fclose(f);
+	return (rc);
+}
+
 static int
 server_set_banner(struct server_opts *o, const char *arg, char **cause)
 {
@@ -197,6 +242,12 @@ server_opts_set(struct server_opts *o, int id, const char *arg, char **cause)
 		    cause));
 	case SERVER_OPT_DENY:
 		return (server_add_cidr(&o->acl.deny, &o->acl.ndeny, arg,
+		    cause));
+	case SERVER_OPT_ALLOW_FILE:
+		return (server_add_cidr_file(&o->acl.allow, &o->acl.nallow,
+		    arg, cause));
+	case SERVER_OPT_DENY_FILE:
+		return (server_add_cidr_file(&o->acl.deny, &o->acl.ndeny, arg,
 		    cause));
 	case SERVER_OPT_PORT_FILE:
 		o->port_file = arg;

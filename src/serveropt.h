@@ -87,7 +87,15 @@ enum {
 	{ "allow", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW, "CIDR", \
 	  "accept only peers in CIDR (repeatable)" }, \
 	{ "deny", 0, ARGS_REQUIRED, SERVER_OPT_DENY, "CIDR", \
-	  "refuse peers in CIDR (repeatable; wins over --allow)" }
+	  "refuse peers in CIDR (repeatable; wins over --allow)" }, \
+	SERVER_ACL_FILE_OPTIONS
+
+/* --allow/--deny lists read from files. */
+#define SERVER_ACL_FILE_OPTIONS \
+	{ "allow-file", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW_FILE, "FILE", \
+	  "--allow each CIDR in FILE (one per line, # comments)" }, \
+	{ "deny-file", 0, ARGS_REQUIRED, SERVER_OPT_DENY_FILE, "FILE", \
+	  "--deny each CIDR in FILE (one per line, # comments)" }
 
 /* Stream servers: relay each connection to a backend. */
 #define SERVER_FORWARD_OPTIONS \

@@ -82,7 +82,9 @@ static const struct {
 	{ "+80", BAD },
 	{ "0x50", BAD },
 	{ "99999999999999999999999", BAD },
-	{ "http", BAD },
+	{ "http", 80 },		/* service names, as nc takes them */
+	{ "ssh", 22 },
+	{ "no-such-service", BAD },
 };
 
 START_TEST(test_port_table)
@@ -357,7 +359,8 @@ static const struct {
 	{ 1, { ":" }, NULL, BAD, "missing port" },
 	{ 1, { "::1:80" }, NULL, BAD, "needs brackets" },
 	{ 1, { "[::1]" }, NULL, BAD, "missing port" },
-	{ 2, { "host", "http" }, NULL, BAD, "bad port \"http\"" },
+	{ 2, { "host", "http" }, NULL, 80, "host" },
+	{ 2, { "host", "nosuchsvc" }, NULL, BAD, "unknown service \"nosuchsvc\"" },
 	{ 0, { NULL }, NULL, BAD, "expected [HOST] PORT" },
 	{ 3, { "a", "1", "2" }, NULL, BAD, "expected [HOST] PORT" },
 };

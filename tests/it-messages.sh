@@ -94,7 +94,7 @@ usage_err 'sockit: udp-client: port 0 cannot be connected to (expected 1-65535)'
     udp-client 127.0.0.1:0
 usage_err 'sockit: tcp-server: bad port "99999" (expected 0-65535)' \
     tcp-server 99999
-usage_err 'sockit: udp-server: bad port "x1" (expected 0-65535)' \
+usage_err 'sockit: udp-server: unknown service "x1" (expected a port 0-65535 or a name from /etc/services)' \
     udp-server 127.0.0.1 x1
 
 # An --exec program that cannot run is a usage error at start-up, before
