@@ -153,6 +153,90 @@ addr_parse_port(const char *s, char *err)
 	return (addr_port_from(s, 0, err));
 }
 
+/* Longest list -z takes: every port once, and then some. */
+#define ADDR_PORTLIST_MAX	(2 * 65536)
+
+int
+addr_is_portlist(const char *s)
+{
+	return (strchr(s, ',') != NULL || (isdigit((unsigned char)*s) &&
+	    strchr(s, '-') != NULL));
+}
+
+/* Appends the ports of one item ("80", "http", "8000-8010"). */
+static int
+addr_portlist_item(const char *item, int **ports, size_t *n, size_t *cap,
+    char *err)
+{
+	char	 lo[64], *dash;
+	int	 a, b, *p;
+
+	if (strlen(item) >= sizeof(lo)) {
+		addr_error(err, "bad port list item (too long)");
+		return (-1);
+	}
+	memcpy(lo, item, strlen(item) + 1);
+	if ((dash = strchr(lo, '-')) != NULL && isdigit((unsigned char)lo[0]))
+		*dash = '\0';
+	else
+		dash = NULL;
+	if ((a = addr_port_from(lo, 1, err)) == -1 ||
+	    (b = dash != NULL ? addr_port_from(dash + 1, 1, err) : a) == -1)
+		return (-1);
+	if (b < a) {
+		addr_error(err, "bad port range \"%s\" (the low end first)",
+		    item);
+		return (-1);
+	}
+	if (*n + (size_t)(b - a + 1) > ADDR_PORTLIST_MAX) {
+		addr_error(err, "port list too long (at most %d ports)",
+		    ADDR_PORTLIST_MAX);
+		return (-1);
+	}
+	while (*n + (size_t)(b - a + 1) > *cap) {
+		*cap = *cap > 0 ? *cap * 2 : 64;
+		if ((p = realloc(*ports, *cap * sizeof(*p))) == NULL) {
+			addr_error(err, "out of memory");
+			return (-1);
+		}
+		*ports = p;
+	}
+	for (; a <= b; a++)
+		(*ports)[(*n)++] = a;
+	return (0);
+}
+
+int
+addr_parse_portlist(const char *s, int **ports, size_t *n, char *err)
+{
+	char	item[64];
+	size_t	cap = 0, len;
+	const char *p = s, *comma;
+
+	*ports = NULL;
+	*n = 0;
+	do {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= sizeof(item)) {
+			addr_error(err, "bad port list \"%s\" (expected "
+			    "PORT,LOW-HIGH,...)", s);
+			goto fail;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (addr_portlist_item(item, ports, n, &cap, err) == -1)
+			goto fail;
+		p = comma + 1;
+	} while (comma != NULL);
+	return (0);
+fail:
+	free(*ports);
+	*ports = NULL;
+	*n = 0;
+	return (-1);
+}
+
 /* Stores a parsed port in both the numeric and the normalized text form. */
 static int
 addr_set_port(struct addr_inet *out, const char *s, int min, char *err)

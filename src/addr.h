@@ -62,6 +62,16 @@ int	addr_parse_server(int, char *const *, const char *, struct addr_inet *,
 	    char *);
 
 /*
+ * Parses a list of ports for -z: items separated by commas, each a port,
+ * a service name or a range LOW-HIGH ("22,http,8000-8010").  *ports
+ * (free() it) gets *n ports in the order given.  Returns 0 or -1 with a
+ * message in err.  addr_is_portlist says whether s is more than one
+ * port (a comma or a range).
+ */
+int	addr_parse_portlist(const char *, int **, size_t *, char *);
+int	addr_is_portlist(const char *);
+
+/*
  * Parses a Unix socket address: a filesystem path, or "@name" for the
  * abstract namespace ("@" alone is an error).  A path that does not fit
  * sun_path fails with a message naming the limit.  Returns 0 or -1.

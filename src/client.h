@@ -54,6 +54,8 @@ struct client_opts {
 	struct spawn_cmd	 exec;			/* --exec, --sh-exec */
 	struct client_proxy	 proxy;
 	struct dump		 dump;			/* -o, -x */
+	int			*scan_ports;		/* -z HOST LIST */
+	size_t			 nscan;
 	int			 family;		/* -4, -6 */
 	int			 stats;			/* --stats */
 };

@@ -13,8 +13,10 @@
 #include "addr.h"
 #include "args.h"
 #include "clientopt.h"
+#include "clock.h"
 #include "escape.h"
 #include "log.h"
+#include "scan.h"
 #include "sockit.h"
 #include "spawn.h"
 #include "xmalloc.h"
@@ -41,6 +43,7 @@ client_opts_free(struct client_opts *o)
 	free(o->exec.argv);
 	free(o->exec.shell);
 	free(o->proxy.user);
+	free(o->scan_ports);
 	if (o->dump.raw_fd >= 0)
 		(void)close(o->dump.raw_fd);
 	if (o->dump.hex_fd >= 0)
@@ -85,6 +88,7 @@ client_set_proxy_auth(struct client_opts *o, const char *arg, char **cause)
 	char	*colon;
 
 	free(o->proxy.user);
+	free(o->scan_ports);
 	o->proxy.user = xstrdup(arg);
 	if ((colon = strchr(o->proxy.user, ':')) == NULL ||
 	    colon == o->proxy.user) {
@@ -350,7 +354,7 @@ client_parse_inet(const struct cmd_entry *self, int argc, char **argv,
     args_cb opt, struct client_opts *o, struct addr_inet *a, char *target,
     size_t len)
 {
-	char	err[ADDR_ERR_LEN], *cause = NULL;
+	char	err[ADDR_ERR_LEN], *cause = NULL, one[] = "1", *hostport[2];
 	int	first, rc;
 
 	if ((rc = args_parse(self, argc, argv, opt, o, &first)) != ARGS_OK)
@@ -359,6 +363,20 @@ client_parse_inet(const struct cmd_entry *self, int argc, char **argv,
 		log_error("%s", cause);
 		return (SOCKIT_EXIT_USAGE);
 	}
+	/* -z HOST 22,80,8000-8010: a list instead of one port. */
+	if (o->zero_io && argc - first == 2 &&
+	    addr_is_portlist(argv[first + 1])) {
+		hostport[0] = argv[first];
+		hostport[1] = one;
+		if (addr_parse_portlist(argv[first + 1], &o->scan_ports,
+		    &o->nscan, err) == -1 ||
+		    addr_parse_client(2, hostport, a, err) == -1) {
+			log_error("%s", err);
+			return (SOCKIT_EXIT_USAGE);
+		}
+		snprintf(target, len, "%s", a->host);
+		return (-1);
+	}
 	if (addr_parse_client(argc - first, argv + first, a, err) == -1) {
 		log_error("%s", err);
 		return (SOCKIT_EXIT_USAGE);
@@ -366,4 +384,69 @@ client_parse_inet(const struct cmd_entry *self, int argc, char **argv,
 	snprintf(target, len, strchr(a->host, ':') != NULL ? "[%s]:%s" :
 	    "%s:%s", a->host, a->port);
 	return (-1);
+}
+
+/* Ports checked at once by -z. */
+#define CLIENT_SCAN_CONCURRENCY	64
+
+/* One port: as nc -z, the exit status says it all. */
+static void
+client_scan_quiet(int port, void *arg)
+{
+}
+
+static void
+client_scan_open(int port, void *arg)
+{
+	const char	*host = arg;
+
+	printf("%s %d open\n", host, port);
+	(void)fflush(stdout);
+}
+
+int
+client_scan(const struct client_opts *o, const char *host, int port,
+    int socktype)
+{
+	struct scan_opts	 so;
+	enum scan_state		*st;
+	char			 err[SOCK_ERR_LEN];
+	size_t			 i, open = 0, timeout = 0;
+	long long		 t0 = clock_ms();
+
+	memset(&so, 0, sizeof(so));
+	so.host = host;
+	so.ports = o->nscan > 0 ? o->scan_ports : &port;
+	so.nports = o->nscan > 0 ? o->nscan : 1;
+	so.family = o->family;
+	so.socktype = socktype;
+	so.timeout_ms = o->connect_timeout_ms;
+	so.wait_for_ms = o->wait_for_ms;
+	so.concurrency = CLIENT_SCAN_CONCURRENCY;
+	st = xcalloc(so.nports, sizeof(*st));
+	err[0] = '\0';
+	if (scan_run(&so, st, o->nscan > 0 ? client_scan_open :
+	    client_scan_quiet, (void *)host, err) == -1) {
+		if (err[0] != '\0')
+			log_error("-z %s: %s", host, err);
+		else
+			log_syserr("-z %s", host);
+		free(st);
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	for (i = 0; i < so.nports; i++) {
+		open += st[i] == SCAN_OPEN;
+		timeout += st[i] == SCAN_TIMEOUT;
+	}
+	free(st);
+	log_event(LOG_VERBOSE, "scanned", host, NULL, NULL);
+	if (o->nscan > 0)
+		log_info("-z %s: %zu of %zu ports open (%.3f s)", host, open,
+		    so.nports, (double)(clock_ms() - t0) / 1000);
+	if (o->wait_for_ms > 0)
+		return (open == so.nports ? SOCKIT_EXIT_OK :
+		    SOCKIT_EXIT_TIMEOUT);
+	if (open > 0)
+		return (SOCKIT_EXIT_OK);
+	return (timeout > 0 ? SOCKIT_EXIT_TIMEOUT : SOCKIT_EXIT_REFUSED);
 }

@@ -115,4 +115,12 @@ struct cmd_entry;
 int	client_parse_inet(const struct cmd_entry *, int, char **, args_cb,
 	    struct client_opts *, struct addr_inet *, char *, size_t);
 
+/*
+ * -z over the port list of o (or one port: port) on host: prints
+ * "HOST PORT open" for each open port when it is a list, and returns the
+ * exit code: 0 when any port accepted (nc's rule; with --wait-for, when
+ * every one did), else 4 if any timed out, else 3.
+ */
+int	client_scan(const struct client_opts *, const char *, int, int);
+
 #endif

@@ -54,6 +54,8 @@ cmd_tcp_client_run(const struct cmd_entry *self, int argc, char **argv,
 	if ((rc = client_parse_inet(self, argc, argv, cmd_tcp_client_opt, o,
 	    &a, target, sizeof(target))) != -1)
 		return (rc);
+	if (o->nscan > 0)
+		return (client_scan(o, a.host, 0, SOCK_STREAM));
 	memset(&t, 0, sizeof(t));
 	t.host = a.host;
 	t.port = a.port;

@@ -29,6 +29,10 @@ static const struct args_opt cmd_udp_client_options[] = {
 	  "send TEXT (escapes decoded) as a datagram instead of stdin" },
 	{ "wait-for", 0, ARGS_REQUIRED, CLIENT_OPT_WAIT_FOR, "SEC",
 	  "resend the first datagram while the port is unreachable" },
+	{ "connect-timeout", 'w', ARGS_REQUIRED, CLIENT_OPT_CONNECT_TIMEOUT,
+	  "SEC", "-z: a silent port counts as open after SEC (default 0.5)" },
+	{ NULL, 'z', ARGS_NONE, CLIENT_OPT_ZERO, NULL,
+	  "only check that the port is not unreachable (ICMP)" },
 	DGRAM_CLIENT_OPTIONS,
 	FRAMEOPT_DGRAM_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -60,6 +64,8 @@ cmd_udp_client_run(const struct cmd_entry *self, int argc, char **argv,
 	if ((rc = client_parse_inet(self, argc, argv, cmd_udp_client_opt, o,
 	    &a, target, sizeof(target))) != -1)
 		return (rc);
+	if (o->zero_io)
+		return (client_scan(o, a.host, a.portnum, SOCK_DGRAM));
 	err[0] = '\0';
 	/* A connected socket: ICMP port unreachable becomes ECONNREFUSED. */
 	if ((fd = sock_connect_inet(a.host, a.port, sockit_config.family,

@@ -1,0 +1,65 @@
+#!/bin/sh
+# -z over lists and ranges: every port checked, a bounded number at a
+# time, each open one printed as "HOST PORT open" in list order; exit 0
+# when any accepted (nc's rule), 3 when all were refused; with
+# --wait-for, 0 only once every listed port accepts.  udp-client -z: a
+# port that answers with ICMP port unreachable is closed (exit 3).
+. "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
+
+start_server a tcp-server 0
+start_server b tcp-server 0
+start_server c tcp-server 0
+
+# 1000 ports around b's, with a's and c's at the ends; 3 listen.
+lo=$((b_PORT - 499))
+[ "$lo" -gt 1024 ] || lo=1025
+list="$a_PORT,$lo-$((lo + 997)),$c_PORT"
+want=$(printf '%s\n' "$a_PORT" $(seq "$lo" $((lo + 997))) "$c_PORT" |
+    grep -x -e "$a_PORT" -e "$b_PORT" -e "$c_PORT" |
+    sed 's/^/127.0.0.1 /; s/$/ open/')
+t0=$(date +%s%N)
+"$SOCKIT" tcp-client -z 127.0.0.1 "$list" > "$T/out" 2> "$T/err"
+rc=$?
+t1=$(date +%s%N)
+echo "1000 ports in $(( (t1 - t0) / 1000000 )) ms"
+[ "$rc" = 0 ] || fail "-z over 1000 ports exited $rc: $(cat "$T/err")"
+[ "$(cat "$T/out")" = "$want" ] ||
+    fail "-z printed '$(cat "$T/out")', expected '$want'"
+
+# Nothing listening: exit 3, nothing printed.
+"$SOCKIT" tcp-client -z 127.0.0.1 "1,3-5" > "$T/out" 2> "$T/err"
+rc=$?
+[ "$rc" = 3 ] || fail "-z over closed ports exited $rc"
+[ -s "$T/out" ] && fail "-z over closed ports printed $(cat "$T/out")"
+
+# One port: no output, the status tells.
+expect_rc 0 "$SOCKIT" tcp-client -z 127.0.0.1 "$b_PORT"
+
+# Bad lists are usage errors.
+expect_rc 2 "$SOCKIT" tcp-client -z 127.0.0.1 "80,,81" 2>/dev/null
+expect_rc 2 "$SOCKIT" tcp-client -z 127.0.0.1 "90-80" 2>/dev/null
+
+# --wait-for: a port that is closed now and opens later counts only
+# once it accepts; the scan waits for it (bounded by --wait-for 10).
+free_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$SOCKIT" tcp-client -z --wait-for 10 127.0.0.1 "$b_PORT,$free_port" \
+    > "$T/wout" 2> "$T/werr" &
+w=$!
+PIDS="$PIDS $w"
+"$SOCKIT" tcp-server "$free_port" 2> "$T/late.err" &
+PIDS="$PIDS $!"
+wait_exit "$w" 15
+[ "$RC" = 0 ] || fail "--wait-for scan exited $RC: $(cat "$T/werr")"
+[ "$(cat "$T/wout")" = "127.0.0.1 $b_PORT open
+127.0.0.1 $free_port open" ] || fail "--wait-for scan printed $(cat "$T/wout")"
+
+# UDP: an answering server is open; nobody there is refused (exit 3).
+start_server u udp-server 0
+expect_rc 0 "$SOCKIT" udp-client -z 127.0.0.1 "$u_PORT"
+closed=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+expect_rc 3 "$SOCKIT" udp-client -z 127.0.0.1 "$closed"
+"$SOCKIT" udp-client -z 127.0.0.1 "$closed,$u_PORT" > "$T/uout" 2>/dev/null ||
+    fail "udp -z over a list exited $?"
+[ "$(cat "$T/uout")" = "127.0.0.1 $u_PORT open" ] ||
+    fail "udp -z printed $(cat "$T/uout")"
+exit 0
