@@ -449,8 +449,8 @@ exchange(size_t c2s, size_t s2c)
 	ck_assert_int_eq(P.cli.rerr, 0);
 	ck_assert_uint_eq(P.srv.inlen, want_srv);
 	ck_assert_uint_eq(P.cli.inlen, want_cli);
-	ck_assert(memcmp(P.srv.in + want_srv - c2s, a, c2s) == 0);
-	ck_assert(memcmp(P.cli.in + want_cli - s2c, b, s2c) == 0);
+	ck_assert(c2s == 0 || memcmp(P.srv.in + want_srv - c2s, a, c2s) == 0);
+	ck_assert(s2c == 0 || memcmp(P.cli.in + want_cli - s2c, b, s2c) == 0);
 	P.cli.out = P.srv.out = NULL;
 	P.cli.outlen = P.cli.outoff = P.srv.outlen = P.srv.outoff = 0;
 	free(a);
