@@ -62,7 +62,6 @@ struct tls_conn {
 	SSL		*ssl;
 	struct tls_ctx	*tc;
 	char		*check_name;		/* what the certificate must be for */
-	int		 done;			/* handshake finished */
 	int		 dead;			/* errno after a fatal failure */
 	int		 later;			/* read: errno, or -1 for EOF, owed
 						   after the bytes it returned */
@@ -77,6 +76,7 @@ struct tls_conn {
 	char		*subject;
 	int		 subject_done;
 	char		 alpn[256];
+	char		 sni[256];
 	char		 err[TLS_ERR_LEN];
 };
 
@@ -282,6 +282,18 @@ tls_version_name(int v)
 	}
 }
 
+/*
+ * Bytes from the peer (certificate names, ALPN, SNI) go into messages
+ * and environments: control and non-ASCII bytes become '?'.
+ */
+static void
+tls_printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 static struct tls_conn *
 tls_conn_of(SSL *ssl)
 {
@@ -310,7 +322,9 @@ tls_note_peer(struct tls_conn *c, X509 *x)
 		s = NULL;
 		if (g->type == GEN_DNS)
 			s = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
-		else if (g->type == GEN_IPADD) {
+		else if (g->type == GEN_IPADD &&
+		    (ASN1_STRING_length(g->d.iPAddress) == 4 ||
+		    ASN1_STRING_length(g->d.iPAddress) == 16)) {
 			af = ASN1_STRING_length(g->d.iPAddress) == 4 ?
 			    AF_INET : AF_INET6;
 			if (inet_ntop(af,
@@ -326,6 +340,7 @@ tls_note_peer(struct tls_conn *c, X509 *x)
 	if (off == 0 && X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, c->names, sizeof(c->names)) < 0)
 		(void)strlcpy(c->names, "no name", sizeof(c->names));
+	tls_printable(c->names);
 }
 
 /*
@@ -395,6 +410,7 @@ tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 			    (int)in[i], (const char *)in + i + 1);
 		if (off < sizeof(c->err))
 			(void)snprintf(c->err + off, sizeof(c->err) - off, ")");
+		tls_printable(c->err);
 		c->preset = 1;
 	}
 	return (SSL_TLSEXT_ERR_ALERT_FATAL);
@@ -455,15 +471,21 @@ tls_passwd_cb(char *buf, int size, int rwflag, void *arg)
 static int
 tls_san_add(GENERAL_NAMES *gens, const char *name, char *err, size_t len)
 {
-	GENERAL_NAME		*g;
-	ASN1_OCTET_STRING	*ip;
-	ASN1_IA5STRING		*dns;
-	unsigned char		 buf[16];
-	const char		*p;
+	static const unsigned char	 any[16];
+	GENERAL_NAME			*g;
+	ASN1_OCTET_STRING		*ip;
+	ASN1_IA5STRING			*dns;
+	unsigned char			 buf[16];
+	const char			*p;
+	int				 n = 0;
 
-	if (inet_pton(AF_INET, name, buf) == 1 ||
-	    inet_pton(AF_INET6, name, buf) == 1) {
-		if (strcmp(name, "0.0.0.0") == 0 || strcmp(name, "::") == 0)
+	if (inet_pton(AF_INET, name, buf) == 1)
+		n = 4;
+	else if (inet_pton(AF_INET6, name, buf) == 1)
+		n = 16;
+	if (n > 0) {
+		/* 0.0.0.0 and :: are where a server listens, never a name. */
+		if (memcmp(buf, any, (size_t)n) == 0)
 			return (1);
 		if ((ip = a2i_IPADDRESS(name)) == NULL)
 			return (-1);
@@ -997,8 +1019,8 @@ tls_explain_alert(struct tls_conn *c, int desc)
 		    "the name %s (alert: %s)",
 		    c->check_name != NULL ? c->check_name : "sent", name);
 	else
-		tls_seterr(c->err, sizeof(c->err), "the peer ended the "
-		    "handshake (alert: %s)", name);
+		tls_seterr(c->err, sizeof(c->err), "the peer sent an alert: "
+		    "%s", name);
 	return (EPROTO);
 }
 
@@ -1051,7 +1073,8 @@ tls_explain_ssl(struct tls_conn *c, unsigned long e)
 /*
  * A call on the connection failed for good: the words go to c->err and
  * the errno is returned (and kept for every later call).  sys is errno
- * right after the call; eof says what a TCP EOF means here.
+ * right after the call; op says what a TCP EOF means: a handshake cut
+ * short, a truncation, or a peer gone.
  */
 enum tls_op { TLS_OP_HANDSHAKE, TLS_OP_READ, TLS_OP_WRITE };
 
@@ -1059,17 +1082,19 @@ static int
 tls_fail(struct tls_conn *c, int sslerr, int sys, enum tls_op op)
 {
 	unsigned long	 e = ERR_peek_error();
-	int		 err, eof = 0;
+	int		 err, eof = 0, sysfail;
 
+	sysfail = e == 0 || ERR_GET_LIB(e) == ERR_LIB_SYS ||
+	    ERR_SYSTEM_ERROR(e);
 	if (sslerr == SSL_ERROR_ZERO_RETURN ||
 	    (sslerr == SSL_ERROR_SYSCALL && e == 0 && sys == 0))
 		eof = 1;
 	if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
 	    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		eof = 1;
-	if (c->preset) {
+	if (c->preset)
 		err = EPROTO;
-	} else if (eof && op == TLS_OP_HANDSHAKE) {
+	else if (eof && op == TLS_OP_HANDSHAKE) {
 		tls_seterr(c->err, sizeof(c->err),
 		    "connection closed during the TLS handshake");
 		err = ECONNRESET;
@@ -1080,12 +1105,16 @@ tls_fail(struct tls_conn *c, int sslerr, int sys, enum tls_op op)
 	} else if (eof) {
 		tls_seterr(c->err, sizeof(c->err), "%s", strerror(EPIPE));
 		err = EPIPE;
-	} else if (e == 0 || ERR_GET_LIB(e) == ERR_LIB_SYS ||
-	    ERR_SYSTEM_ERROR(e)) {
+	} else if (sysfail) {
 		err = e != 0 ? ERR_GET_REASON(e) : sys;
-		if (err == 0)
-			err = EIO;
-		tls_seterr(c->err, sizeof(c->err), "%s", strerror(err));
+		if (err != 0)
+			tls_seterr(c->err, sizeof(c->err), "%s", strerror(err));
+		else {
+			tls_seterr(c->err, sizeof(c->err), "TLS error: the %s "
+			    "failed without a reason", op == TLS_OP_HANDSHAKE ?
+			    "handshake" : op == TLS_OP_READ ? "read" : "write");
+			err = EPROTO;
+		}
 	} else if (ERR_GET_LIB(e) == ERR_LIB_SSL)
 		err = tls_explain_ssl(c, e);
 	else {
@@ -1101,7 +1130,8 @@ tls_fail(struct tls_conn *c, int sslerr, int sys, enum tls_op op)
 
 /*
  * After a call that did not succeed: EAGAIN with the want in *want, or
- * the failure.  Returns 0 for EOF, else -1 with errno.
+ * the failure.  Returns 0 for a read that met close_notify, else -1
+ * with errno.
  */
 static int
 tls_io_fail(struct tls_conn *c, int ret, int sys, enum tls_op op, int *want)
@@ -1195,9 +1225,7 @@ tls_write(struct stream *s, const void *p, size_t n)
 		return ((ssize_t)k);
 	}
 	sys = errno;
-	if (tls_io_fail(c, 0, sys, TLS_OP_WRITE, &s->wwant) == 0)
-		errno = EPIPE;
-	return (-1);
+	return (tls_io_fail(c, 0, sys, TLS_OP_WRITE, &s->wwant));
 }
 
 /* Sends close_notify and keeps reading: a one-way half-close. */
@@ -1211,7 +1239,7 @@ tls_shutdown(struct stream *s)
 		errno = c->dead;
 		return (-1);
 	}
-	if (!c->done) {
+	if (!SSL_is_init_finished(c->ssl)) {
 		errno = ENOTCONN;
 		return (-1);
 	}
@@ -1221,9 +1249,7 @@ tls_shutdown(struct stream *s)
 		return (0);
 	}
 	sys = errno;
-	if (tls_io_fail(c, r, sys, TLS_OP_WRITE, &s->wwant) == 0)
-		errno = EPIPE;
-	return (-1);
+	return (tls_io_fail(c, r, sys, TLS_OP_WRITE, &s->wwant));
 }
 
 static size_t
@@ -1392,11 +1418,10 @@ tls_handshake(struct stream *s)
 		errno = c->dead;
 		return (-1);
 	}
-	if (c->done)
+	if (SSL_is_init_finished(c->ssl))
 		return (0);
 	ERR_clear_error();
 	if ((r = SSL_do_handshake(c->ssl)) == 1) {
-		c->done = 1;
 		s->rwant = LOOP_READABLE;
 		s->wwant = LOOP_WRITABLE;
 		return (0);
@@ -1444,7 +1469,8 @@ tls_peer_verified(const struct tls_conn *c)
 {
 	if (c->tc->server ? !c->tc->peer_cert : c->tc->insecure)
 		return (0);
-	return (c->done && SSL_get_verify_result(c->ssl) == X509_V_OK);
+	return (SSL_is_init_finished(c->ssl) &&
+	    SSL_get_verify_result(c->ssl) == X509_V_OK);
 }
 
 const char *
@@ -1486,6 +1512,7 @@ tls_alpn(const struct stream *s)
 		return (NULL);
 	memcpy(c->alpn, p, n);
 	c->alpn[n] = '\0';
+	tls_printable(c->alpn);
 	return (c->alpn);
 }
 
@@ -1494,7 +1521,7 @@ tls_version(const struct stream *s)
 {
 	const struct tls_conn	*c = tls_conn(s);
 
-	if (c == NULL || !c->done)
+	if (c == NULL || !SSL_is_init_finished(c->ssl))
 		return (NULL);
 	return (SSL_get_version(c->ssl));
 }
@@ -1502,11 +1529,16 @@ tls_version(const struct stream *s)
 const char *
 tls_sni(const struct stream *s)
 {
-	const struct tls_conn	*c = tls_conn(s);
+	struct tls_conn	*c = tls_conn(s);
+	const char	*name;
 
-	if (c == NULL || !c->tc->server)
+	if (c == NULL || !c->tc->server ||
+	    (name = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name)) ==
+	    NULL)
 		return (NULL);
-	return (SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name));
+	(void)strlcpy(c->sni, name, sizeof(c->sni));
+	tls_printable(c->sni);
+	return (c->sni);
 }
 
 #else /* !HAVE_OPENSSL */

@@ -156,17 +156,22 @@ const char	*tls_stream_error(const struct stream *);
 /*
  * 1 when the failure was peer authentication: the peer's certificate
  * failed verification, the name or pin check, or was not sent when
- * required, or the peer refused ours.  The caller then exits 7.
+ * required, or the peer refused ours.  The caller then exits 7.  Ask
+ * after a failed read too: a TLS 1.3 client finishes its handshake
+ * before the server has judged its certificate, so a refused client
+ * certificate shows up as the first read failing with EPROTO.
  */
 int		 tls_stream_auth_failed(const struct stream *);
 
 /*
- * What the handshake settled, each NULL when there is none: the peer
- * certificate's fingerprint ("sha256:HEX"), its subject on one line
- * ("O=sockit test, CN=localhost"; only when it was verified by a CA or
- * a pin), the negotiated ALPN protocol, the protocol version
- * ("TLSv1.3"), and on a server the name the client sent as SNI.  The
- * strings live as long as the stream.
+ * What the handshake settled, each NULL when there is none (or before
+ * the handshake is done): the peer certificate's fingerprint
+ * ("sha256:HEX"), its subject on one line ("O=sockit test,
+ * CN=localhost"; only when it was verified by a CA or a pin), the
+ * negotiated ALPN protocol, the protocol version ("TLSv1.3"), and on a
+ * server the name the client sent as SNI.  Bytes the peer chose
+ * (ALPN, SNI, names) come with control and non-ASCII bytes as '?'.
+ * The strings live as long as the stream.
  */
 const char	*tls_peer_sha256(const struct stream *);
 const char	*tls_peer_subject(const struct stream *);

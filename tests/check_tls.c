@@ -20,6 +20,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -806,6 +809,26 @@ START_TEST(test_truncation_allowed)
 }
 END_TEST
 
+/* A reset is ECONNRESET, in words. */
+START_TEST(test_reset)
+{
+	struct tls_opts	 so, co;
+	struct linger	 lg = { 1, 0 };
+
+	versions(_i, &so, &co);
+	pair_open(&so, &co, "localhost");
+	handshake_ok();
+	ck_assert_int_eq(setsockopt(P.srv.s.fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	server_drop_fd(SHUT_RDWR);
+	P.cli.reading = 1;
+	run_until(cli_done_reading);
+	ck_assert_int_eq(P.cli.rerr, ECONNRESET);
+	ck_assert_str_eq(tls_stream_error(&P.cli.s), strerror(ECONNRESET));
+	ck_assert_int_eq(tls_stream_auth_failed(&P.cli.s), 0);
+}
+END_TEST
+
 /*
  * Pending: bytes decrypted inside OpenSSL come out without the fd.
  */
@@ -910,6 +933,60 @@ START_TEST(test_pending_eof_after_data)
 	ck_assert_int_eq(stream_read(&P.cli.s, b, sizeof(b)), 3);
 	ck_assert_uint_gt(stream_pending(&P.cli.s), 0);
 	ck_assert_int_eq(stream_read(&P.cli.s, b, sizeof(b)), 0);
+}
+END_TEST
+
+/*
+ * Memory: an idle connection holds no record buffers.
+ */
+
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+#define HAVE_MALLINFO2	1
+
+/* Heap bytes one end of an idle connection holds after some traffic. */
+static size_t
+idle_cost(void)
+{
+	size_t	before, after;
+	int	c, s;
+
+	before = mallinfo2().uordblks;
+	tcp_pair(&c, &s);
+	open_streams(c, s, "localhost");
+	handshake_ok();
+	exchange(200000, 200000);
+	/* The test's own receive buffers do not count. */
+	end_free(&P.cli);
+	free(P.srv.in);
+	P.srv.in = NULL;
+	P.srv.inlen = P.srv.incap = 0;
+	after = mallinfo2().uordblks;
+	end_free(&P.srv);
+	memset(&P.cli, 0, sizeof(P.cli));
+	memset(&P.srv, 0, sizeof(P.srv));
+	P.cli.fd = P.srv.fd = -1;
+	return (after > before ? after - before : 0);
+}
+#endif
+
+START_TEST(test_memory_idle)
+{
+#ifdef HAVE_MALLINFO2
+	struct tls_opts	 so, co;
+	size_t		 cost;
+
+	versions(_i, &so, &co);
+	make_ctxs(&so, &co);
+	/* The first connection fills OpenSSL's process-wide caches. */
+	(void)idle_cost();
+	if ((cost = idle_cost()) == 0) {
+		fprintf(stderr, "%s: skipped (malloc is not glibc's)\n",
+		    __func__);
+		return;
+	}
+	/* About 13 KiB with SSL_MODE_RELEASE_BUFFERS, 46 KiB without. */
+	ck_assert_uint_lt(cost, 24 * 1024);
+#endif
 }
 END_TEST
 
@@ -1810,11 +1887,15 @@ tls_suite(void)
 	tc = tcase(s, "truncation");
 	tcase_add_loop_test(tc, test_truncated, 0, 2);
 	tcase_add_loop_test(tc, test_truncation_allowed, 0, 2);
+	tcase_add_loop_test(tc, test_reset, 0, 2);
 
 	tc = tcase(s, "pending");
 	tcase_add_loop_test(tc, test_pending_record, 0, 2);
 	tcase_add_loop_test(tc, test_pending_records, 0, 2);
 	tcase_add_loop_test(tc, test_pending_eof_after_data, 0, 2);
+
+	tc = tcase(s, "memory");
+	tcase_add_loop_test(tc, test_memory_idle, 0, 2);
 
 	tc = tcase(s, "verify");
 	tcase_add_test(tc, test_verify_ok);
