@@ -43,6 +43,7 @@
 #endif
 
 #include "loop.h"
+#include "relay.h"
 #include "stream.h"
 #include "tls.h"
 
@@ -87,6 +88,8 @@ struct end {
 	size_t		 readsize;	/* per read call (0: 64 KiB) */
 	int		 eof;
 	int		 rerr;
+	int		 relayed;	/* the relay drives it, not the test */
+	unsigned long	 hs_writable;	/* handshake waits for WRITABLE */
 	unsigned long	 pending_calls;	/* callbacks with LOOP_PENDING */
 	unsigned long	 ready_calls;	/* callbacks with fd readiness */
 };
@@ -205,6 +208,15 @@ pair_open(struct tls_opts *so, struct tls_opts *co, const char *host)
 	open_streams(c, s, host);
 }
 
+/* A server with a certificate from the fixtures. */
+static void
+fixture_server(struct tls_opts *so, const char *cert, const char *key)
+{
+	memset(so, 0, sizeof(*so));
+	so->cert = fx(cert);
+	so->key = fx(key);
+}
+
 static void
 end_handshake(struct end *e)
 {
@@ -216,6 +228,8 @@ end_handshake(struct end *e)
 		/* The contract: rwant and wwant agree while it runs. */
 		ck_assert_int_eq(stream_wants(&e->s, 0),
 		    stream_wants(&e->s, 1));
+		if (stream_wants(&e->s, 0) == LOOP_WRITABLE)
+			e->hs_writable++;
 		return;
 	}
 	e->hs = -1;
@@ -303,7 +317,7 @@ end_update(struct end *e)
 {
 	int	mask = 0;
 
-	if (e->s.ops == NULL || e->s.fd == -1)
+	if (e->s.ops == NULL || e->s.fd == -1 || e->relayed)
 		return;
 	if (e->hs == 0)
 		mask = stream_wants(&e->s, 0);
@@ -564,6 +578,43 @@ START_TEST(test_handshake_wants)
 }
 END_TEST
 
+/*
+ * A server whose flight does not fit the socket buffers waits for
+ * WRITABLE in its handshake, and gets there.
+ */
+START_TEST(test_handshake_wants_write)
+{
+	struct tls_opts	 so, co;
+	char		 cmd[512];
+	int		 c, s, small = 2048, i;
+
+	NEED_FIXTURES();
+	/* A chain of 1 + 40 certificates: some 25 KB to send. */
+	(void)snprintf(cmd, sizeof(cmd), "cp %s %s", fx("server.pem"),
+	    fx("fat.pem"));
+	ck_assert_int_eq(system(cmd), 0);
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(cmd, sizeof(cmd), "cat %s >> %s", fx("ca.pem"),
+		    fx("fat.pem"));
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	fixture_server(&so, "fat.pem", "server.key");
+	memset(&co, 0, sizeof(co));
+	co.ca = fx("ca.pem");
+	make_ctxs(&so, &co);
+	(void)unlink(fx("fat.pem"));
+	tcp_pair(&c, &s);
+	ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)), 0);
+	ck_assert_int_eq(setsockopt(c, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)), 0);
+	open_streams(c, s, "localhost");
+	handshake_ok();
+	ck_assert_uint_gt(P.srv.hs_writable, 0);
+	exchange(100000, 100000);
+}
+END_TEST
+
 /* A Unix socketpair: no name to check, so a pin (or a name) is needed. */
 START_TEST(test_handshake_unix)
 {
@@ -737,6 +788,59 @@ START_TEST(test_halfclose_server)
 	ck_assert_uint_eq(P.srv.inlen, 1 << 20);
 	ck_assert(memcmp(P.srv.in, big, 1 << 20) == 0);
 	free(big);
+}
+END_TEST
+
+/*
+ * The relay drives a TLS stream like any other: an echo server (one
+ * stream both source and sink) answers 4 MiB and ends with close_notify
+ * after the client's.
+ */
+static int	relay_ended;
+
+static void
+relay_done(struct relay *r, void *arg)
+{
+	relay_ended = 1;
+}
+
+static int
+echo_done(void)
+{
+	return (relay_ended && (P.cli.eof || P.cli.rerr));
+}
+
+START_TEST(test_relay_echo)
+{
+	struct tls_opts		 so, co;
+	struct relay		 r;
+	struct relay_pipe_conf	 pc;
+	unsigned char		*a = pattern(4 << 20, 11);
+
+	versions(_i, &so, &co);
+	pair_open(&so, &co, "localhost");
+	handshake_ok();
+	relay_ended = 0;
+	relay_init(&r, P.l, relay_done, NULL);
+	memset(&pc, 0, sizeof(pc));
+	pc.src = pc.dst = &P.srv.s;
+	pc.bufsize = 65536;
+	pc.shutdown_dst = 1;
+	ck_assert_int_eq(relay_add_pipe(&r, &pc), 0);
+	ck_assert_int_eq(relay_start(&r), 0);
+	P.srv.relayed = 1;
+	P.cli.out = a;
+	P.cli.outlen = 4 << 20;
+	P.cli.shut = 1;
+	P.cli.reading = 1;
+	run_until(echo_done);
+	ck_assert_int_eq(r.status, RELAY_DONE);
+	ck_assert_int_eq(P.cli.rerr, 0);
+	ck_assert_uint_eq(P.cli.inlen, 4 << 20);
+	ck_assert(memcmp(P.cli.in, a, 4 << 20) == 0);
+	relay_free(&r);
+	P.srv.relayed = 0;
+	free(a);
 }
 END_TEST
 
@@ -993,14 +1097,6 @@ END_TEST
 /*
  * Verification.
  */
-
-static void
-fixture_server(struct tls_opts *so, const char *cert, const char *key)
-{
-	memset(so, 0, sizeof(*so));
-	so->cert = fx(cert);
-	so->key = fx(key);
-}
 
 /* The client trusts ca.pem; returns after the handshakes ended. */
 static int
@@ -1869,6 +1965,7 @@ tls_suite(void)
 	tcase_add_test(tc, test_handshake_pin_auto);
 	tcase_add_test(tc, test_handshake_tls12);
 	tcase_add_test(tc, test_handshake_wants);
+	tcase_add_test(tc, test_handshake_wants_write);
 	tcase_add_test(tc, test_handshake_unix);
 	tcase_add_test(tc, test_closed_in_handshake);
 	tcase_add_test(tc, test_not_tls_server);
@@ -1883,6 +1980,9 @@ tls_suite(void)
 	tc = tcase(s, "halfclose");
 	tcase_add_loop_test(tc, test_halfclose_client, 0, 2);
 	tcase_add_loop_test(tc, test_halfclose_server, 0, 2);
+
+	tc = tcase(s, "relay");
+	tcase_add_loop_test(tc, test_relay_echo, 0, 2);
 
 	tc = tcase(s, "truncation");
 	tcase_add_loop_test(tc, test_truncated, 0, 2);
