@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "loop.h"
+#include "sock.h"
 #include "stream.h"
 #include "tls.h"
 
@@ -638,7 +639,7 @@ done:
 	return (0);
 }
 
-/* Loads the certificate chain and key; 0 or -1 (context freed). */
+/* Loads the certificate chain and its key; 0 or -1 with err. */
 static int
 tls_load_cert(struct tls_ctx *tc, const struct tls_opts *o, char *err,
     size_t len)
@@ -664,12 +665,10 @@ tls_load_cert(struct tls_ctx *tc, const struct tls_opts *o, char *err,
 		if (tc->key_encrypted)
 			tls_seterr(err, len, "--tls-key %s: the key is "
 			    "encrypted (sockit reads unencrypted keys)", key);
-		else if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+		else if (e == 0 || (ERR_GET_LIB(e) == ERR_LIB_X509 &&
 		    (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
-		    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH))
-			tls_seterr(err, len, "--tls-key %s: key does not "
-			    "match the certificate", key);
-		else if (e == 0 || (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) ||
+		    (ERR_GET_LIB(e) == ERR_LIB_SSL &&
 		    ERR_GET_REASON(e) == SSL_R_PRIVATE_KEY_MISMATCH))
 			tls_seterr(err, len, "--tls-key %s: key does not "
 			    "match the certificate", key);
@@ -836,6 +835,7 @@ tls_ctx_new(const struct tls_opts *o, char *err, size_t len)
 	    TLS_client_method());
 	if (tc->ctx == NULL) {
 		(void)tls_qerr("TLS", NULL, err, len);
+		errno = ENOMEM;
 		goto fail;
 	}
 	SSL_CTX_set_mode(tc->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
@@ -1371,6 +1371,11 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 	}
 	err[0] = '\0';
 	ERR_clear_error();
+	/* OpenSSL must never wait on the fd. */
+	if (sock_set_nonblock(fd, 1) == -1) {
+		tls_seterr(err, len, "%s", strerror(errno));
+		return (-1);
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		tls_seterr(err, len, "%s", strerror(errno));
 		return (-1);

@@ -110,9 +110,10 @@ const char	*tls_ctx_fingerprint(const struct tls_ctx *);
 void		 tls_ctx_free(struct tls_ctx *);
 
 /*
- * Makes s a TLS stream over fd, a connected non-blocking socket (TCP
- * or Unix), which s then owns: stream_close closes it.  The handshake
- * has not started: run tls_handshake next.
+ * Makes s a TLS stream over fd, a connected socket (TCP or Unix),
+ * which s then owns: stream_close closes it.  fd is made non-blocking
+ * if it is not.  The handshake has not started: run tls_handshake
+ * next.
  *
  * host (client side) is the host the user named, used unless opts.name
  * overrides it: an IP address ("127.0.0.1", "::1", "[::1]") is checked
