@@ -2,8 +2,8 @@
 # install missing build packages, then configure and build in ./build.
 # Honors CONFIGURE_FLAGS and BUILD_DIR.
 
-SOCKIT_PACKAGES="build-essential autoconf automake libtool pkg-config check libsodium-dev"
-SOCKIT_TEST_PACKAGES="python3 socat netcat-openbsd zsh procps"
+SOCKIT_PACKAGES="build-essential autoconf automake libtool pkg-config check libsodium-dev libssl-dev"
+SOCKIT_TEST_PACKAGES="python3 socat netcat-openbsd zsh procps openssl"
 
 sockit_missing_packages() {
 	missing=""
