@@ -205,9 +205,8 @@ sshl_wait_plain(struct sshl_chan *c, long long deadline,
     const unsigned char **p, size_t *len, char *err)
 {
 	struct pollfd	pfd;
-	long long	left;
 	ssize_t		n;
-	int		rc;
+	int		rc, left;
 
 	for (;;) {
 		if (sshl_chan_flush(c) == -1) {
@@ -223,14 +222,14 @@ sshl_wait_plain(struct sshl_chan *c, long long deadline,
 		}
 		if (p == NULL && c->outb.len == 0)
 			return (0);
-		if ((left = deadline - clock_ms()) <= 0) {
+		if ((left = clock_left_ms(deadline)) == 0) {
 			snprintf(err, SSHL_ERR_LEN, "handshake timed out");
 			errno = ETIMEDOUT;
 			return (-1);
 		}
 		pfd.fd = c->fd;
 		pfd.events = c->outb.len > 0 ? POLLOUT : POLLIN;
-		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR) {
+		if (poll(&pfd, 1, left) == -1 && errno != EINTR) {
 			snprintf(err, SSHL_ERR_LEN, "poll: %s",
 			    strerror(errno));
 			return (-1);

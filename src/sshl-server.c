@@ -273,11 +273,13 @@ sshl_check_timers(struct sshl_sess *s)
 		(void)kill(-s->pid, SIGKILL);
 		s->kill_at = 0;
 	}
+	/* clock_left_ms: never negative, so a passed deadline never waits. */
 	if (s->deadline > 0 && !s->timed_out)
-		next = s->deadline - now;
-	if (s->kill_at > 0 && (next < 0 || s->kill_at - now < next))
-		next = s->kill_at - now;
-	return (next < 0 ? -1 : (int)next);
+		next = clock_left_ms(s->deadline);
+	if (s->kill_at > 0 && !s->reaped && (next < 0 ||
+	    clock_left_ms(s->kill_at) < next))
+		next = clock_left_ms(s->kill_at);
+	return ((int)next);
 }
 
 /* Builds the poll set; returns the number of entries. */
@@ -386,7 +388,7 @@ sshl_send_exit(struct sshl_sess *s, unsigned char how, unsigned char code)
 		if (sshl_chan_flush(&s->chan) == -1)
 			break;
 		if (s->chan.outb.len > 0 && poll(&pfd, 1,
-		    (int)(deadline - clock_ms())) == -1 && errno != EINTR)
+		    clock_left_ms(deadline)) == -1 && errno != EINTR)
 			break;
 	}
 }
@@ -452,8 +454,8 @@ sshl_read_exec(struct sshl_sess *s)
 	pfd.fd = s->chan.fd;
 	pfd.events = POLLIN;
 	while ((rc = sshl_chan_next(&s->chan, &type, &p, &len)) == 0) {
-		if (poll(&pfd, 1, (int)(deadline - clock_ms())) <= 0 &&
-		    errno != EINTR)
+		if ((n = poll(&pfd, 1, clock_left_ms(deadline))) == 0 ||
+		    (n == -1 && errno != EINTR))
 			return (-1);
 		n = sshl_chan_fill(&s->chan);
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
@@ -521,7 +523,7 @@ sshl_linger(int fd)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	while (total < SSHL_LINGER_BYTES && clock_ms() < deadline) {
-		if (poll(&pfd, 1, (int)(deadline - clock_ms())) == -1) {
+		if (poll(&pfd, 1, clock_left_ms(deadline)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return;
