@@ -336,7 +336,7 @@ static int
 sshl_server_main(const struct cmd_entry *self, int argc, char **argv,
     struct sshl_cli *c)
 {
-	int	first, rc, fd;
+	int	first, rc, fd, in_session;
 
 	c->srv.max_sessions = 64;
 	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, c, &first)) !=
@@ -360,8 +360,9 @@ sshl_server_main(const struct cmd_entry *self, int argc, char **argv,
 		(void)close(fd);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
-	rc = sshl_server_run(&c->srv, fd);
-	if (c->unix_path != NULL && c->unix_path[0] != '@')
+	rc = sshl_server_run(&c->srv, fd, &in_session);
+	/* A session's process returns here too; the socket is not its. */
+	if (!in_session && c->unix_path != NULL && c->unix_path[0] != '@')
 		(void)unlink(c->unix_path);
 	return (rc);
 }
