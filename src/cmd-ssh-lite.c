@@ -104,8 +104,8 @@ static const struct cmd_entry sshl_server_entry = {
 
 static const struct cmd_entry sshl_exec_entry = {
 	.name = "ssh-lite exec",
-	.usage = "[OPTIONS] HOST PORT | HOST:PORT | [V6ADDR]:PORT | --unix PATH "
-	    "--key-file FILE -- PROG [ARGS...]",
+	.usage = "[OPTIONS] HOST PORT | HOST:PORT | [V6ADDR]:PORT | "
+	    "--unix PATH --key-file FILE -- PROG [ARGS...]",
 	.summary = "Run PROG on an ssh-lite server; exit with its status.",
 	.options = sshl_exec_options,
 	.exec = sshl_cmd_exec
@@ -480,7 +480,8 @@ sshl_exec_args(const struct cmd_entry *self, int argc, char **argv,
 	if (sshl_exec_addr(c, argv + first, naddr) == -1)
 		return (SOCKIT_EXIT_USAGE);
 	if (cmd[0] == NULL) {
-		log_error("no command given; see 'sockit ssh-lite exec --help'");
+		log_error("no command given; see 'sockit ssh-lite exec "
+		    "--help'");
 		return (SOCKIT_EXIT_USAGE);
 	}
 	c->exec.argv = cmd;

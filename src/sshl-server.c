@@ -64,7 +64,7 @@ struct sshl_sess {
 	long long		 started;
 	unsigned long long	 bytes_in, bytes_out;
 	size_t			 lingered;	/* bytes read while lingering */
-	char			 result[64];	/* how it ended, for the audit */
+	char			 result[64];	/* how it ended (audit) */
 	int			 sigfd;
 	int			 rc;		/* the session's exit code */
 };
@@ -480,38 +480,55 @@ sshl_run_abort(struct sshl_sess *s)
 }
 
 /*
+ * Registers what the run waits for.  Reading the command stops while the
+ * output queued for the client is above the high-water mark, and reading
+ * the client while the stdin queued for the command is (backpressure
+ * both ways).  Returns 0 or -1 with errno.
+ */
+static int
+sshl_run_arm(struct sshl_sess *s)
+{
+	int	client = 0, output = 0, input = 0;
+
+	if (!s->client_gone)
+		client = (s->stdin_buf.len < SSHL_HIGH_WATER ? LOOP_READABLE :
+		    0) | (s->chan.outb.len > 0 ? LOOP_WRITABLE : 0);
+	if (s->chan.outb.len < SSHL_HIGH_WATER || s->client_gone)
+		output = LOOP_READABLE;
+	if (s->stdin_buf.len > 0)
+		input = LOOP_WRITABLE;
+	if (loop_set_fd(s->loop, s->chan.fd, client, sshl_run_on_client,
+	    s) == -1)
+		return (-1);
+	if (s->out != -1 && loop_set_fd(s->loop, s->out, output,
+	    sshl_run_on_stdout, s) == -1)
+		return (-1);
+	if (s->err != -1 && loop_set_fd(s->loop, s->err, output,
+	    sshl_run_on_stderr, s) == -1)
+		return (-1);
+	if (s->in != -1 && loop_set_fd(s->loop, s->in, input,
+	    sshl_run_on_stdin, s) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
  * After every event of the run: moves stdin on, stops a command whose
  * client is gone, ends the run once the command was reaped and its
- * output read to the end, and otherwise says what to wait for.  Reading
- * the command stops while the output queued for the client is above the
- * high-water mark, and reading the client while stdin for the command
- * is (backpressure both ways).
+ * output read to the end, and otherwise says what to wait for.
  */
 static void
 sshl_run_update(struct sshl_sess *s)
 {
-	int	room = s->chan.outb.len < SSHL_HIGH_WATER, mask = 0;
-
 	sshl_pump_stdin(s);
 	if (s->client_gone) {
 		/* Nobody will read the output: drop it, stop the command. */
 		buf_consume(&s->chan.outb, s->chan.outb.len);
 		sshl_kill_group(s, SIGTERM);
 	}
-	if (s->reaped && s->out == -1 && s->err == -1) {
+	if (s->reaped && s->out == -1 && s->err == -1)
 		sshl_exit_start(s);
-		return;
-	}
-	if (!s->client_gone)
-		mask = (s->stdin_buf.len < SSHL_HIGH_WATER ? LOOP_READABLE : 0) |
-		    (s->chan.outb.len > 0 ? LOOP_WRITABLE : 0);
-	if (loop_set_fd(s->loop, s->chan.fd, mask, sshl_run_on_client, s) ==
-	    -1 || (s->out != -1 && loop_set_fd(s->loop, s->out, room ||
-	    s->client_gone ? LOOP_READABLE : 0, sshl_run_on_stdout, s) == -1) ||
-	    (s->err != -1 && loop_set_fd(s->loop, s->err, room ||
-	    s->client_gone ? LOOP_READABLE : 0, sshl_run_on_stderr, s) == -1) ||
-	    (s->in != -1 && loop_set_fd(s->loop, s->in, s->stdin_buf.len > 0 ?
-	    LOOP_WRITABLE : 0, sshl_run_on_stdin, s) == -1))
+	else if (sshl_run_arm(s) == -1)
 		sshl_run_abort(s);
 }
 
@@ -753,8 +770,8 @@ sshl_session(int fd, const unsigned char *key, const char *peer)
 	/* A command that exits without reading its stdin must not kill us. */
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (sshl_chan_init(&s.chan, fd) == -1 ||
-	    (s.sigfd = sig_open(sigs)) == -1 || sock_set_nonblock(fd, 1) == -1 ||
-	    (s.loop = loop_new()) == NULL ||
+	    (s.sigfd = sig_open(sigs)) == -1 ||
+	    sock_set_nonblock(fd, 1) == -1 || (s.loop = loop_new()) == NULL ||
 	    loop_set_fd(s.loop, s.sigfd, LOOP_READABLE, sshl_early_on_signal,
 	    &s) == -1 ||
 	    sshl_handshake_start(&s.hs, s.loop, &s.chan, key, 1,

@@ -67,14 +67,15 @@ usage() {
 	if ! poll_until 10 sh -c "! kill -0 $upid 2>/dev/null"; then
 		kill "$upid" 2>/dev/null
 		wait "$upid"
-		bad "ssh-lite $*: still running after 10 s (usage error expected)"
+		bad "ssh-lite $*: still running after 10 s (a usage error?)"
 		return
 	fi
 	wait "$upid"
 	rc=$?
 	[ "$rc" = 2 ] ||
 	    bad "ssh-lite $*: exited $rc, expected 2: $(cat "$T/err")"
-	[ "$(wc -l <"$T/err")" -eq 1 ] && grep -q '^sockit: ssh-lite' "$T/err" ||
+	[ "$(wc -l <"$T/err")" -eq 1 ] &&
+	    grep -q '^sockit: ssh-lite' "$T/err" ||
 	    bad "ssh-lite $*: not one error line: '$(cat "$T/err")'"
 }
 

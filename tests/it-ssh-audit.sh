@@ -13,7 +13,9 @@ man="${SOCKIT_MAN:-${SOCKIT_SRCDIR:-.}/man/sockit.1}"
 [ -s "$man" ] || fail "no man page at $man"
 
 # The documented form: peer, argv, result, duration, bytes in and out.
-FORM='^exec 127\.0\.0\.1:[0-9]+ argv=\[.*\] (status=[0-9]+|signal=[0-9]+|timeout)( client-gone)? [0-9]+\.[0-9]{3}s in=[0-9]+ out=[0-9]+$'
+FORM='^exec 127\.0\.0\.1:[0-9]+ argv=\[.*\] '
+FORM="$FORM"'(status=[0-9]+|signal=[0-9]+|timeout)( client-gone)? '
+FORM="$FORM"'[0-9]+\.[0-9]{3}s in=[0-9]+ out=[0-9]+$'
 
 # The two literal blocks after "One audit line": the command, then the
 # line it logs.  mdoc escapes are decoded, "\" continuations joined.

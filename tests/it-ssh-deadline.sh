@@ -11,7 +11,8 @@
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 need python3
 CC=${CC:-cc}
-command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) for the clock shim"
+command -v "$CC" >/dev/null 2>&1 ||
+    skip "no C compiler ($CC) for the clock shim"
 
 cat >"$T/jump.c" <<'EOF'
 #define _GNU_SOURCE

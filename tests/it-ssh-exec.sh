@@ -103,7 +103,7 @@ if poll_until 10 sh -c "! kill -0 $cpid 2>/dev/null"; then
 	wait "$cpid"
 	RC=$?
 	[ "$RC" = 0 ] && [ "$(cat "$T/out")" = end ] ||
-	    bad "stdin closed: exited $RC with '$(cat "$T/out")': $(cat "$T/err")"
+	    bad "stdin closed: exited $RC, '$(cat "$T/out")': $(cat "$T/err")"
 else
 	kill -KILL "$cpid" 2>/dev/null
 	wait "$cpid"
