@@ -104,8 +104,8 @@ static const struct cmd_entry sshl_server_entry = {
 
 static const struct cmd_entry sshl_exec_entry = {
 	.name = "ssh-lite exec",
-	.usage = "[OPTIONS] HOST PORT | --unix PATH --key-file FILE -- PROG "
-	    "[ARGS...]",
+	.usage = "[OPTIONS] HOST PORT | HOST:PORT | [V6ADDR]:PORT | "
+	    "--unix PATH --key-file FILE -- PROG [ARGS...]",
 	.summary = "Run PROG on an ssh-lite server; exit with its status.",
 	.options = sshl_exec_options,
 	.exec = sshl_cmd_exec
@@ -141,6 +141,9 @@ struct sshl_cli {
 	struct sshl_exec	 exec;
 	size_t			 nenv;
 	long long		 connect_ms;
+	struct addr_inet	 addr;		/* exec: the server */
+	struct addr_unix	 uaddr;		/* exec --unix */
+	char			 target[SOCK_ADDR_LEN];	/* for messages */
 };
 
 static int
@@ -333,13 +336,17 @@ static int
 sshl_server_main(const struct cmd_entry *self, int argc, char **argv,
     struct sshl_cli *c)
 {
-	int	first, rc, fd;
+	int	first, rc, fd, in_session;
 
 	c->srv.max_sessions = 64;
 	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, c, &first)) !=
 	    ARGS_OK)
 		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	if (sshl_init() == -1 || sshl_cli_key(c, c->srv.key) == -1)
+	if (sshl_init() == -1) {
+		log_error("libsodium cannot be initialised");
+		return (SOCKIT_EXIT_RUNTIME);
+	}
+	if (sshl_cli_key(c, c->srv.key) == -1)
 		return (SOCKIT_EXIT_USAGE);
 	if (sig_catch_stop() == -1) {
 		log_syserr("signals");
@@ -353,8 +360,9 @@ sshl_server_main(const struct cmd_entry *self, int argc, char **argv,
 		(void)close(fd);
 		return (SOCKIT_EXIT_RUNTIME);
 	}
-	rc = sshl_server_run(&c->srv, fd);
-	if (c->unix_path != NULL && c->unix_path[0] != '@')
+	rc = sshl_server_run(&c->srv, fd, &in_session);
+	/* A session's process returns here too; the socket is not its. */
+	if (!in_session && c->unix_path != NULL && c->unix_path[0] != '@')
 		(void)unlink(c->unix_path);
 	return (rc);
 }
@@ -371,39 +379,113 @@ sshl_cmd_server(const struct cmd_entry *self, int argc, char **argv)
 	return (rc);
 }
 
-/* Connects for exec; returns the fd or -1 after printing why. */
+/*
+ * How many of the positionals name the server when no "--" says so:
+ * one when the first is HOST:PORT or [V6ADDR]:PORT, else two (HOST PORT).
+ */
 static int
-sshl_connect(const struct sshl_cli *c, int argc, char **argv)
+sshl_addr_words(char **pos, int npos)
 {
 	struct addr_inet	a;
-	struct addr_unix	u;
-	char			err[SOCK_ERR_LEN] = "", target[SOCK_ADDR_LEN];
-	int			fd;
+
+	if (npos >= 1 && addr_parse_client(1, pos, &a, NULL) == 0)
+		return (1);
+	return (npos < 2 ? npos : 2);
+}
+
+/*
+ * Parses where exec connects to: --unix PATH, or naddr positionals
+ * (HOST PORT, HOST:PORT or [V6ADDR]:PORT).  Returns 0, or -1 after
+ * printing why (a usage error).
+ */
+static int
+sshl_exec_addr(struct sshl_cli *c, char **pos, int naddr)
+{
+	char	err[ADDR_ERR_LEN];
 
 	if (c->unix_path != NULL) {
-		if (addr_parse_unix(c->unix_path, &u, err) == -1) {
+		if (naddr != 0) {
+			log_error("--unix takes no HOST PORT");
+			return (-1);
+		}
+		if (addr_parse_unix(c->unix_path, &c->uaddr, err) == -1) {
 			log_error("%s", err);
 			return (-1);
 		}
-		snprintf(target, sizeof(target), "%s", c->unix_path);
-		fd = sock_connect_unix(&u, SOCK_STREAM, (int)c->connect_ms,
-		    err);
-	} else {
-		if (argc < 2 || addr_parse_client(2, argv, &a, err) == -1) {
-			log_error("%s", argc < 2 ? "expected HOST PORT" : err);
-			return (-1);
-		}
-		snprintf(target, sizeof(target), strchr(a.host, ':') != NULL ?
-		    "[%s]:%s" : "%s:%s", a.host, a.port);
-		err[0] = '\0';
-		fd = sock_connect_inet(a.host, a.port, sockit_config.family,
-		    SOCK_STREAM, (int)c->connect_ms, err);
+		snprintf(c->target, sizeof(c->target), "%s", c->unix_path);
+		return (0);
 	}
+	if (naddr == 0) {
+		log_error("expected HOST PORT or HOST:PORT before the command");
+		return (-1);
+	}
+	if (addr_parse_client(naddr, pos, &c->addr, err) == -1) {
+		log_error("%s", err);
+		return (-1);
+	}
+	snprintf(c->target, sizeof(c->target), strchr(c->addr.host, ':') !=
+	    NULL ? "[%s]:%s" : "%s:%s", c->addr.host, c->addr.port);
+	return (0);
+}
+
+/* Connects for exec; returns the fd or -1 after printing why. */
+static int
+sshl_connect(const struct sshl_cli *c)
+{
+	char	err[SOCK_ERR_LEN] = "";
+	int	fd;
+
+	if (c->unix_path != NULL)
+		fd = sock_connect_unix(&c->uaddr, SOCK_STREAM,
+		    (int)c->connect_ms, err);
+	else
+		fd = sock_connect_inet(c->addr.host, c->addr.port,
+		    sockit_config.family, SOCK_STREAM, (int)c->connect_ms, err);
 	if (fd == -1 && errno == EHOSTUNREACH && err[0] != '\0')
 		log_error("connect %s", err);
 	else if (fd == -1)
-		log_syserr("connect %s", target);
+		log_syserr("connect %s", c->target);
 	return (fd);
+}
+
+/*
+ * Parses exec's command line into c: the options, the server and the
+ * command (c->exec.argv).  getopt_long moves positionals behind the
+ * options and drops the "--" that ends them, so only the words in front
+ * of the first "--" are parsed as options and address; every word after
+ * it belongs to the command.  Without "--" the command is what follows
+ * the address.  Returns an exit code, or -1 to go on.
+ */
+static int
+sshl_exec_args(const struct cmd_entry *self, int argc, char **argv,
+    struct sshl_cli *c)
+{
+	int	dd, first, rc, naddr, npos;
+	char	**cmd;
+
+	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
+		;
+	if ((rc = args_parse(self, dd, argv, sshl_cli_opt, c, &first)) !=
+	    ARGS_OK)
+		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
+	npos = dd - first;
+	if (dd < argc) {
+		naddr = npos;
+		cmd = argv + dd + 1;
+	} else {
+		naddr = c->unix_path != NULL ? 0 :
+		    sshl_addr_words(argv + first, npos);
+		cmd = argv + first + naddr;
+	}
+	if (sshl_exec_addr(c, argv + first, naddr) == -1)
+		return (SOCKIT_EXIT_USAGE);
+	if (cmd[0] == NULL) {
+		log_error("no command given; see 'sockit ssh-lite exec "
+		    "--help'");
+		return (SOCKIT_EXIT_USAGE);
+	}
+	c->exec.argv = cmd;
+	return (-1);
 }
 
 static int
@@ -411,22 +493,21 @@ sshl_exec_main(const struct cmd_entry *self, int argc, char **argv,
     struct sshl_cli *c)
 {
 	unsigned char	 key[SSHL_KEY_LEN];
-	char		*empty[] = { NULL }, **env = c->exec.env;
-	int		 first, rc, fd, naddr;
+	char		*empty[] = { NULL }, **env;
+	int		 rc, fd;
 
-	if ((rc = args_parse(self, argc, argv, sshl_cli_opt, c, &first)) !=
-	    ARGS_OK)
-		return (rc == ARGS_HELP ? SOCKIT_EXIT_OK : SOCKIT_EXIT_USAGE);
-	naddr = c->unix_path != NULL ? 0 : 2;
-	if (argc - first <= naddr) {
-		log_error("no command given; see 'sockit ssh-lite exec --help'");
-		return (SOCKIT_EXIT_USAGE);
-	}
-	if (sshl_init() == -1 || sshl_cli_key(c, key) == -1)
-		return (SOCKIT_EXIT_USAGE);
-	if ((fd = sshl_connect(c, naddr, argv + first)) == -1)
+	if ((rc = sshl_exec_args(self, argc, argv, c)) != -1)
+		return (rc);
+	if (sshl_init() == -1) {
+		log_error("libsodium cannot be initialised");
 		return (SSHL_EXIT_OWN);
-	c->exec.argv = argv + first + naddr;
+	}
+	if (sshl_cli_key(c, key) == -1)
+		return (SOCKIT_EXIT_USAGE);
+	if ((fd = sshl_connect(c)) == -1) {
+		sodium_memzero(key, sizeof(key));
+		return (SSHL_EXIT_OWN);
+	}
 	env = c->exec.env;
 	if (env == NULL)
 		c->exec.env = empty;

@@ -1,18 +1,19 @@
 /*
- * ssh-lite channel: framing, sealing and the handshake over an fd.
+ * ssh-lite channel: framing, sealing and the handshake over an fd, the
+ * handshake as a state machine run by the event loop.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "loop.h"
 #include "sshl-chan.h"
+
+static void	sshl_hs_on_fd(struct loop *, int, int, void *);
 
 int
 sshl_chan_init(struct sshl_chan *c, int fd)
@@ -199,112 +200,191 @@ sshl_chan_seal(struct sshl_chan *c)
 	c->spec.max_len = SSHL_MSG_MAX + 1 + SSHL_ABYTES;
 }
 
-/* Waits for one plain message or flushes output, within the deadline. */
-static int
-sshl_wait_plain(struct sshl_chan *c, long long deadline,
-    const unsigned char **p, size_t *len, char *err)
+/*
+ * Ends a handshake: gives the fd's slot and the timer back, then
+ * reports.  The caller must not touch h afterwards: done may reuse it.
+ */
+static void
+sshl_hs_end(struct sshl_handshake *h, int rc)
 {
-	struct pollfd	pfd;
-	long long	left;
-	ssize_t		n;
-	int		rc;
+	loop_timer_cancel(h->loop, &h->timer);
+	(void)loop_set_fd(h->loop, h->chan->fd, 0, NULL, NULL);
+	sshl_hs_wipe(&h->hs);
+	if (rc == 0)
+		sshl_chan_seal(h->chan);
+	h->done(h, rc, h->arg);
+}
+
+/*
+ * Waiting for the peer failed (h->err says how).  A client that rejects
+ * the server's proof hangs up instead of answering, so for the server
+ * any failure while it waits for the client's proof means that.
+ */
+static void
+sshl_hs_wait_failed(struct sshl_handshake *h)
+{
+	if (h->server && h->step == 1)
+		snprintf(h->err, sizeof(h->err), "authentication failed: "
+		    "client gave no proof (wrong key?)");
+	sshl_hs_end(h, -1);
+}
+
+/*
+ * Handles one handshake message and queues the answer.  Returns 1 when
+ * the handshake is complete (the client's last step), 0 to go on, or -1
+ * with the reason in h->err.
+ */
+static int
+sshl_hs_message(struct sshl_handshake *h, const unsigned char *p,
+    size_t len)
+{
+	struct sshl_chan	*c = h->chan;
+	/* Room for any answer: server hello, proof or stream header. */
+	unsigned char		 out[SSHL_SHELLO_LEN + SSHL_PROOF_LEN +
+				    SSHL_SHDR_LEN];
+	size_t			 olen;
+	int			 rc;
+
+	if (h->server && h->step == 0) {
+		rc = sshl_hs_server_hello(&h->hs, p, len, out, h->err);
+		olen = SSHL_SHELLO_LEN;
+	} else if (h->server) {
+		rc = sshl_hs_server_accept(&h->hs, p, len, &c->sess, out,
+		    h->err);
+		olen = SSHL_SHDR_LEN;
+	} else if (h->step == 0) {
+		rc = sshl_hs_client_proof(&h->hs, p, len, &c->sess, out,
+		    h->err);
+		olen = SSHL_PROOF_LEN;
+	} else
+		return (sshl_hs_client_finish(&h->hs, p, len, &c->sess,
+		    h->err) == -1 ? -1 : 1);
+	if (rc == 0) {
+		h->step++;
+		if ((rc = sshl_chan_send_plain(c, out, olen)) == -1)
+			snprintf(h->err, sizeof(h->err), "%s",
+			    strerror(errno));
+	}
+	sodium_memzero(out, sizeof(out));
+	return (rc);
+}
+
+/*
+ * Moves the handshake on as far as it goes: flushes the output, handles
+ * each whole message (reading once when mask says the fd is readable
+ * and the output is out), then waits for the fd again.  As a driver
+ * that waits on one thing at a time, it reads only with nothing left to
+ * write.
+ */
+static void
+sshl_hs_drive(struct sshl_handshake *h, int mask)
+{
+	struct sshl_chan	*c = h->chan;
+	const unsigned char	*p;
+	size_t			 len;
+	ssize_t			 n;
+	int			 rc;
 
 	for (;;) {
 		if (sshl_chan_flush(c) == -1) {
-			snprintf(err, SSHL_ERR_LEN, "write: %s",
+			snprintf(h->err, sizeof(h->err), "write: %s",
 			    strerror(errno));
-			return (-1);
+			sshl_hs_wait_failed(h);
+			return;
 		}
-		if (p != NULL && (rc = sshl_chan_next_plain(c, p, len)) != 0) {
-			if (rc == -1)
-				snprintf(err, SSHL_ERR_LEN, "malformed "
-				    "handshake message");
-			return (rc == 1 ? 0 : -1);
+		/* The server is done once its stream header is out. */
+		if (h->server && h->step == 2) {
+			if (c->outb.len == 0) {
+				sshl_hs_end(h, 0);
+				return;
+			}
+			break;
 		}
-		if (p == NULL && c->outb.len == 0)
-			return (0);
-		if ((left = deadline - clock_ms()) <= 0) {
-			snprintf(err, SSHL_ERR_LEN, "handshake timed out");
-			errno = ETIMEDOUT;
-			return (-1);
-		}
-		pfd.fd = c->fd;
-		pfd.events = c->outb.len > 0 ? POLLOUT : POLLIN;
-		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR) {
-			snprintf(err, SSHL_ERR_LEN, "poll: %s",
-			    strerror(errno));
-			return (-1);
-		}
-		if (c->outb.len > 0 || pfd.revents == 0)
+		if ((rc = sshl_chan_next_plain(c, &p, &len)) == 1) {
+			if ((rc = sshl_hs_message(h, p, len)) != 0) {
+				sshl_hs_end(h, rc == 1 ? 0 : -1);
+				return;
+			}
 			continue;
-		if ((n = sshl_chan_fill(c)) == 0 || (n == -1 &&
-		    errno != EAGAIN)) {
-			snprintf(err, SSHL_ERR_LEN, "connection closed during "
-			    "handshake%s%s", n == -1 ? ": " : "",
+		}
+		if (rc == -1) {
+			snprintf(h->err, sizeof(h->err), "malformed handshake "
+			    "message");
+			sshl_hs_wait_failed(h);
+			return;
+		}
+		if (c->outb.len > 0 || !(mask & LOOP_READABLE))
+			break;
+		mask &= ~LOOP_READABLE;
+		if ((n = sshl_chan_fill(c)) == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			snprintf(h->err, sizeof(h->err), "connection closed "
+			    "during handshake%s%s", n == -1 ? ": " : "",
 			    n == -1 ? strerror(errno) : "");
-			return (-1);
+			sshl_hs_wait_failed(h);
+			return;
 		}
 	}
-}
-
-int
-sshl_handshake_client(struct sshl_chan *c, const unsigned char *key,
-    int timeout_ms, char *err)
-{
-	struct sshl_hs		 hs;
-	unsigned char		 hello[SSHL_HELLO_LEN], proof[SSHL_PROOF_LEN];
-	const unsigned char	*p;
-	size_t			 len;
-	long long		 deadline = clock_ms() + timeout_ms;
-	int			 rc = -1;
-
-	sshl_hs_init(&hs, key, 0);
-	sshl_hs_client_hello(&hs, hello);
-	if (sshl_chan_send_plain(c, hello, sizeof(hello)) == -1 ||
-	    sshl_wait_plain(c, deadline, &p, &len, err) == -1)
-		goto out;
-	if (sshl_hs_client_proof(&hs, p, len, &c->sess, proof, err) == -1 ||
-	    sshl_chan_send_plain(c, proof, sizeof(proof)) == -1 ||
-	    sshl_wait_plain(c, deadline, &p, &len, err) == -1)
-		goto out;
-	if (sshl_hs_client_finish(&hs, p, len, &c->sess, err) == -1)
-		goto out;
-	sshl_chan_seal(c);
-	rc = 0;
-out:
-	sshl_hs_wipe(&hs);
-	return (rc);
-}
-
-int
-sshl_handshake_server(struct sshl_chan *c, const unsigned char *key,
-    int timeout_ms, char *err)
-{
-	struct sshl_hs		 hs;
-	unsigned char		 shello[SSHL_SHELLO_LEN], shdr[SSHL_SHDR_LEN];
-	const unsigned char	*p;
-	size_t			 len;
-	long long		 deadline = clock_ms() + timeout_ms;
-	int			 rc = -1;
-
-	sshl_hs_init(&hs, key, 1);
-	if (sshl_wait_plain(c, deadline, &p, &len, err) == -1 ||
-	    sshl_hs_server_hello(&hs, p, len, shello, err) == -1 ||
-	    sshl_chan_send_plain(c, shello, sizeof(shello)) == -1)
-		goto out;
-	if (sshl_wait_plain(c, deadline, &p, &len, err) == -1) {
-		/* A client that rejects our proof hangs up here. */
-		snprintf(err, SSHL_ERR_LEN, "authentication failed: client "
-		    "gave no proof (wrong key?)");
-		goto out;
+	if (loop_set_fd(h->loop, c->fd, c->outb.len > 0 ? LOOP_WRITABLE :
+	    LOOP_READABLE, sshl_hs_on_fd, h) == -1) {
+		snprintf(h->err, sizeof(h->err), "event loop: %s",
+		    strerror(errno));
+		sshl_hs_end(h, -1);
 	}
-	if (sshl_hs_server_accept(&hs, p, len, &c->sess, shdr, err) == -1 ||
-	    sshl_chan_send_plain(c, shdr, sizeof(shdr)) == -1 ||
-	    sshl_wait_plain(c, deadline, NULL, NULL, err) == -1)
-		goto out;
-	sshl_chan_seal(c);
-	rc = 0;
-out:
-	sshl_hs_wipe(&hs);
-	return (rc);
+}
+
+static void
+sshl_hs_on_fd(struct loop *l, int fd, int mask, void *arg)
+{
+	(void)l;
+	(void)fd;
+	sshl_hs_drive(arg, mask);
+}
+
+static void
+sshl_hs_on_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct sshl_handshake	*h = arg;
+
+	(void)l;
+	(void)t;
+	snprintf(h->err, sizeof(h->err), "handshake timed out");
+	sshl_hs_wait_failed(h);
+}
+
+int
+sshl_handshake_start(struct sshl_handshake *h, struct loop *l,
+    struct sshl_chan *c, const unsigned char *key, int server,
+    int timeout_ms, sshl_handshake_cb done, void *arg)
+{
+	unsigned char	hello[SSHL_HELLO_LEN];
+	int		saved;
+
+	memset(h, 0, sizeof(*h));
+	h->loop = l;
+	h->chan = c;
+	h->server = server;
+	h->done = done;
+	h->arg = arg;
+	loop_timer_init(&h->timer, sshl_hs_on_timer, h);
+	sshl_hs_init(&h->hs, key, server);
+	if (!server) {
+		sshl_hs_client_hello(&h->hs, hello);
+		if (sshl_chan_send_plain(c, hello, sizeof(hello)) == -1)
+			goto fail;
+	}
+	if (loop_timer_set(l, &h->timer, timeout_ms) == -1)
+		goto fail;
+	if (loop_set_fd(l, c->fd, c->outb.len > 0 ? LOOP_WRITABLE :
+	    LOOP_READABLE, sshl_hs_on_fd, h) == -1)
+		goto fail;
+	return (0);
+fail:
+	saved = errno;
+	loop_timer_cancel(l, &h->timer);
+	sshl_hs_wipe(&h->hs);
+	errno = saved;
+	return (-1);
 }

@@ -1,13 +1,14 @@
 /*
  * An ssh-lite channel: length-prefixed messages over a non-blocking fd,
  * plain during the handshake and sealed afterwards, with bounded
- * buffers.  Also the blocking handshake drivers for both sides.
+ * buffers.  Also the handshake of both sides, run by the event loop.
  */
 #ifndef SOCKIT_SSHL_CHAN_H
 #define SOCKIT_SSHL_CHAN_H
 
 #include "buf.h"
 #include "frame.h"
+#include "loop.h"
 #include "sshl.h"
 
 #define SSHL_HANDSHAKE_MAX	256	/* largest message before auth */
@@ -55,13 +56,34 @@ int	sshl_chan_next_plain(struct sshl_chan *, const unsigned char **,
 int	sshl_chan_next(struct sshl_chan *, int *, const unsigned char **,
 	    size_t *);
 
+struct sshl_handshake;
+
+/* Called once when a handshake ends: 0 with the channel sealed, or -1. */
+typedef void (*sshl_handshake_cb)(struct sshl_handshake *, int, void *);
+
+/* One side's handshake in progress on a channel, run by the event loop. */
+struct sshl_handshake {
+	struct loop		*loop;
+	struct sshl_chan	*chan;
+	struct sshl_hs		 hs;
+	struct loop_timer	 timer;		/* the deadline */
+	int			 server;
+	int			 step;		/* messages received so far */
+	sshl_handshake_cb	 done;
+	void			*arg;
+	char			 err[SSHL_ERR_LEN];	/* why it failed */
+};
+
 /*
- * Runs the handshake on a connected fd within timeout_ms.  Returns 0
- * with the channel sealed, or -1 with a message in err.
+ * Starts the handshake of the client (server 0) or the server (1) on a
+ * channel over a connected non-blocking fd.  Until it calls done, the
+ * handshake owns the fd's slot in the loop and a timer of timeout_ms;
+ * it gives both up before calling done, with 0 once the channel is
+ * sealed or -1 with the reason in err, and the caller registers the fd
+ * anew.  Returns 0, or -1 with errno (done is then never called).
  */
-int	sshl_handshake_client(struct sshl_chan *, const unsigned char *, int,
-	    char *);
-int	sshl_handshake_server(struct sshl_chan *, const unsigned char *, int,
-	    char *);
+int	sshl_handshake_start(struct sshl_handshake *, struct loop *,
+	    struct sshl_chan *, const unsigned char *, int, int,
+	    sshl_handshake_cb, void *);
 
 #endif

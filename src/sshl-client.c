@@ -1,11 +1,11 @@
 /*
  * ssh-lite exec client: authenticate, send the command, forward stdin
- * and signals, print stdout and stderr apart, exit with its status.
+ * and signals, print stdout and stderr apart, exit with its status; all
+ * on one event loop.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
@@ -22,12 +23,20 @@
 #define SSHL_CLIENT_HIGH	(256 * 1024)
 
 struct sshl_client {
-	struct sshl_chan	chan;
-	int			stdin_open;
-	int			done;
-	int			code;
-	int			sigfd;
+	struct loop		*loop;
+	struct sshl_chan	 chan;
+	struct sshl_handshake	 hs;
+	const struct sshl_exec	*exec;
+	int			 stdin_open;
+	int			 done;		/* the exit status came */
+	int			 code;
+	int			 failed;	/* ended by a failure */
+	int			 sigfd;
 };
+
+static void	sshl_client_on_server(struct loop *, int, int, void *);
+static void	sshl_client_on_stdin(struct loop *, int, int, void *);
+static void	sshl_client_on_signal(struct loop *, int, int, void *);
 
 /* Turns the server's exit message into our exit status. */
 static int
@@ -134,42 +143,120 @@ sshl_client_signals(struct sshl_client *c)
 	return (0);
 }
 
-static int
-sshl_client_loop(struct sshl_client *c)
+/* Ends the session: with the exit status received, or as a failure. */
+static void
+sshl_client_stop(struct sshl_client *c, int failed)
 {
-	struct pollfd	pfd[3];
-	int		n;
+	c->failed = failed;
+	loop_stop(c->loop);
+}
 
-	while (!c->done) {
-		pfd[0].fd = c->chan.fd;
-		pfd[0].events = POLLIN | (c->chan.outb.len > 0 ? POLLOUT : 0);
-		pfd[1].fd = c->sigfd;
-		pfd[1].events = POLLIN;
-		n = 2;
-		if (c->stdin_open && c->chan.outb.len < SSHL_CLIENT_HIGH) {
-			pfd[2].fd = STDIN_FILENO;
-			pfd[2].events = POLLIN;
-			n = 3;
-		}
-		if (poll(pfd, (nfds_t)n, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_syserr("poll");
-			return (-1);
-		}
-		if ((pfd[1].revents != 0 && sshl_client_signals(c) == -1) ||
-		    (n == 3 && pfd[2].revents != 0 &&
-		    sshl_client_stdin(c) == -1) ||
-		    ((pfd[0].revents & POLLOUT) &&
-		    sshl_chan_flush(&c->chan) == -1) ||
-		    ((pfd[0].revents & ~POLLOUT) && sshl_client_read(c) == -1))
-			return (-1);
-		if (sshl_chan_flush(&c->chan) == -1) {
-			log_syserr("write");
-			return (-1);
-		}
+/*
+ * Flushes what is queued and registers what to wait for: the server
+ * always (and for writing while output is queued), stdin while it is
+ * open and the output is below the high-water mark (backpressure), and
+ * the signal pipe.
+ */
+static void
+sshl_client_arm(struct sshl_client *c)
+{
+	if (c->done) {
+		sshl_client_stop(c, 0);
+		return;
 	}
-	return (0);
+	if (sshl_chan_flush(&c->chan) == -1) {
+		log_syserr("write");
+		sshl_client_stop(c, 1);
+		return;
+	}
+	if (loop_set_fd(c->loop, c->chan.fd, LOOP_READABLE |
+	    (c->chan.outb.len > 0 ? LOOP_WRITABLE : 0), sshl_client_on_server,
+	    c) == -1 || (c->chan.fd != STDIN_FILENO &&
+	    loop_set_fd(c->loop, STDIN_FILENO, c->stdin_open &&
+	    c->chan.outb.len < SSHL_CLIENT_HIGH ? LOOP_READABLE : 0,
+	    sshl_client_on_stdin, c) == -1) || loop_set_fd(c->loop, c->sigfd,
+	    LOOP_READABLE, sshl_client_on_signal, c) == -1) {
+		log_syserr("event loop");
+		sshl_client_stop(c, 1);
+	}
+}
+
+static void
+sshl_client_on_server(struct loop *l, int fd, int mask, void *arg)
+{
+	struct sshl_client	*c = arg;
+
+	(void)l;
+	(void)fd;
+	if ((mask & LOOP_WRITABLE) && sshl_chan_flush(&c->chan) == -1) {
+		log_syserr("write");
+		sshl_client_stop(c, 1);
+		return;
+	}
+	if ((mask & LOOP_READABLE) && sshl_client_read(c) == -1) {
+		sshl_client_stop(c, 1);
+		return;
+	}
+	sshl_client_arm(c);
+}
+
+static void
+sshl_client_on_stdin(struct loop *l, int fd, int mask, void *arg)
+{
+	struct sshl_client	*c = arg;
+
+	(void)l;
+	(void)fd;
+	(void)mask;
+	if (sshl_client_stdin(c) == -1) {
+		log_syserr("stdin");
+		sshl_client_stop(c, 1);
+		return;
+	}
+	sshl_client_arm(c);
+}
+
+static void
+sshl_client_on_signal(struct loop *l, int fd, int mask, void *arg)
+{
+	struct sshl_client	*c = arg;
+
+	(void)l;
+	(void)fd;
+	(void)mask;
+	if (sshl_client_signals(c) == -1) {
+		log_syserr("signal");
+		sshl_client_stop(c, 1);
+		return;
+	}
+	sshl_client_arm(c);
+}
+
+/* Authenticated: send the command, then relay until its exit status. */
+static void
+sshl_client_authed(struct sshl_handshake *h, int rc, void *arg)
+{
+	struct sshl_client	*c = arg;
+	unsigned char		*req;
+	size_t			 len;
+
+	if (rc == -1) {
+		log_error("%s", h->err);
+		sshl_client_stop(c, 1);
+		return;
+	}
+	if ((req = sshl_exec_encode(c->exec, &len)) == NULL ||
+	    len > SSHL_MSG_MAX ||
+	    sshl_chan_send(&c->chan, SSHL_EXEC, req, len) == -1 ||
+	    (!c->stdin_open && sshl_chan_send(&c->chan, SSHL_STDIN_EOF, "",
+	    0) == -1)) {
+		log_error("command too long");
+		free(req);
+		sshl_client_stop(c, 1);
+		return;
+	}
+	free(req);
+	sshl_client_arm(c);
 }
 
 int
@@ -177,33 +264,31 @@ sshl_exec_run(const unsigned char *key, const struct sshl_exec *e, int fd)
 {
 	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 	struct sshl_client	 c;
-	unsigned char		*req;
-	size_t			 len;
-	char			 err[SSHL_ERR_LEN];
 	int			 rc = SSHL_EXIT_OWN;
 
 	memset(&c, 0, sizeof(c));
-	c.stdin_open = 1;
+	/* A closed stdin made the connection fd 0: read it as /dev/null. */
+	c.stdin_open = fd != STDIN_FILENO;
+	c.exec = e;
+	c.failed = 1;
+	/*
+	 * Signals are caught from the start but read only once the command
+	 * was sent: one that came during the handshake is forwarded then.
+	 */
 	if (sshl_chan_init(&c.chan, fd) == -1 || sock_set_nonblock(fd, 1) ==
-	    -1 || (c.sigfd = sig_open(sigs)) == -1) {
+	    -1 || (c.sigfd = sig_open(sigs)) == -1 ||
+	    (c.loop = loop_new()) == NULL ||
+	    sshl_handshake_start(&c.hs, c.loop, &c.chan, key, 0,
+	    SSHL_AUTH_TIMEOUT_MS, sshl_client_authed, &c) == -1) {
 		log_syserr("ssh-lite");
 		goto out;
 	}
-	if (sshl_handshake_client(&c.chan, key, SSHL_AUTH_TIMEOUT_MS,
-	    err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
-	if ((req = sshl_exec_encode(e, &len)) == NULL || len > SSHL_MSG_MAX ||
-	    sshl_chan_send(&c.chan, SSHL_EXEC, req, len) == -1) {
-		log_error("command too long");
-		free(req);
-		goto out;
-	}
-	free(req);
-	if (sshl_client_loop(&c) == 0)
+	if (loop_run(c.loop) == -1)
+		log_syserr("event loop");
+	else if (!c.failed)
 		rc = c.code;
 out:
+	loop_free(c.loop);
 	sshl_chan_free(&c.chan);
 	(void)close(fd);
 	return (rc);

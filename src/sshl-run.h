@@ -19,8 +19,14 @@ struct sshl_server_opts {
 	long		 max_sessions;
 };
 
-/* Serves sessions on a listening fd until SIGINT/SIGTERM; exit code. */
-int	sshl_server_run(const struct sshl_server_opts *, int);
+/*
+ * Serves sessions on a listening fd until SIGINT/SIGTERM; returns the
+ * exit code.  It also returns in every session's process, once the
+ * session is over, with *in_session set to 1: the caller then frees
+ * what it holds and exits with the code, but leaves the listener's
+ * resources (a Unix socket file) alone.
+ */
+int	sshl_server_run(const struct sshl_server_opts *, int, int *);
 
 /*
  * Runs one remote command over a connected fd: stdin forwarded, stdout

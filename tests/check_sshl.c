@@ -1,12 +1,14 @@
 /*
  * Unit tests for the ssh-lite protocol module: the handshake between two
- * in-memory sides (and every way an attacker can alter it), sealed
- * messages, the exec request codec and key parsing/loading.  Proofs and
- * session keys are also recomputed here from docs/ssh-lite-protocol.md,
- * so that the document and the code cannot drift apart.
+ * in-memory sides (and every way an attacker can alter it), the same
+ * handshake driven by the event loop over a socketpair, sealed messages,
+ * the exec request codec and key parsing/loading.  Proofs and session
+ * keys are also recomputed here from docs/ssh-lite-protocol.md, so that
+ * the document and the code cannot drift apart.
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <stdint.h>
@@ -17,6 +19,9 @@
 
 #include <check.h>
 
+#include "clock.h"
+#include "loop.h"
+#include "sock.h"
 #include "sshl-chan.h"
 #include "sshl.h"
 
@@ -993,6 +998,169 @@ START_TEST(test_key_load_bad)
 }
 END_TEST
 
+/*
+ * The handshake drivers of sshl-chan.c, both sides on one event loop
+ * over a socketpair.
+ */
+struct hs_side {
+	struct sshl_chan	chan;
+	struct sshl_handshake	hs;
+	int			rc;		/* 2 until done is called */
+	char			err[SSHL_ERR_LEN];
+};
+
+static void
+hs_done(struct sshl_handshake *h, int rc, void *arg)
+{
+	struct hs_side	*side = arg;
+
+	side->rc = rc;
+	snprintf(side->err, sizeof(side->err), "%s", rc == -1 ? h->err : "");
+	/* The handshake gave the fd back. */
+	ck_assert_int_eq(loop_get_mask(h->loop, h->chan->fd), 0);
+	ck_assert(!loop_timer_armed(&h->timer));
+}
+
+/*
+ * Runs a client with ckey (none with no_client) against a server with
+ * skey, at most 20 loop rounds.
+ */
+static void
+hs_run(struct hs_side *c, struct hs_side *sv, const unsigned char *ckey,
+    const unsigned char *skey, int timeout_ms, int no_client)
+{
+	struct loop	*l;
+	int		 fds[2], i;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	ck_assert_int_eq(sock_set_nonblock(fds[0], 1), 0);
+	ck_assert_int_eq(sock_set_nonblock(fds[1], 1), 0);
+	ck_assert_ptr_nonnull(l = loop_new());
+	memset(c, 0, sizeof(*c));
+	memset(sv, 0, sizeof(*sv));
+	c->rc = sv->rc = 2;
+	ck_assert_int_eq(sshl_chan_init(&c->chan, fds[0]), 0);
+	ck_assert_int_eq(sshl_chan_init(&sv->chan, fds[1]), 0);
+	if (!no_client)
+		ck_assert_int_eq(sshl_handshake_start(&c->hs, l, &c->chan,
+		    ckey, 0, timeout_ms, hs_done, c), 0);
+	ck_assert_int_eq(sshl_handshake_start(&sv->hs, l, &sv->chan, skey, 1,
+	    timeout_ms, hs_done, sv), 0);
+	for (i = 0; i < 20 && (sv->rc == 2 || (!no_client && c->rc == 2));
+	    i++) {
+		ck_assert_int_ge(loop_process(l, timeout_ms + 1000), 0);
+		/* A client that failed hangs up, as sshl-client.c does. */
+		if (c->rc == -1 && c->chan.fd != -1) {
+			ck_assert_int_eq(close(c->chan.fd), 0);
+			c->chan.fd = -1;
+		}
+	}
+	ck_assert_int_ne(sv->rc, 2);
+	if (c->chan.fd != -1)
+		(void)close(c->chan.fd);
+	(void)close(sv->chan.fd);
+	loop_free(l);
+}
+
+static void
+hs_free(struct hs_side *c, struct hs_side *sv)
+{
+	sshl_chan_free(&c->chan);
+	sshl_chan_free(&sv->chan);
+}
+
+START_TEST(test_drive_ok)
+{
+	struct hs_side	c, sv;
+	unsigned char	m[64];
+	int		type;
+	size_t		n;
+
+	hs_run(&c, &sv, key_a, key_a, 5000, 0);
+	ck_assert_int_eq(c.rc, 0);
+	ck_assert_int_eq(sv.rc, 0);
+	ck_assert(c.chan.sealed && sv.chan.sealed);
+	/* The sessions match: a sealed message crosses. */
+	ck_assert_int_eq(sshl_chan_send(&c.chan, SSHL_STDIN, "hi", 2), 0);
+	n = c.chan.outb.len;
+	ck_assert_int_eq(sshl_open(&sv.chan.sess, BUF_HEAD(&c.chan.outb) + 4,
+	    n - 4, m, &type), 2);
+	ck_assert_int_eq(type, SSHL_STDIN);
+	ck_assert_mem_eq(m + 1, "hi", 2);
+	hs_free(&c, &sv);
+}
+END_TEST
+
+START_TEST(test_drive_wrong_key)
+{
+	struct hs_side	c, sv;
+
+	hs_run(&c, &sv, key_b, key_a, 5000, 0);
+	ck_assert_int_eq(c.rc, -1);
+	ck_assert_ptr_nonnull(strstr(c.err, "wrong key"));
+	ck_assert_int_eq(sv.rc, -1);
+	ck_assert_str_eq(sv.err,
+	    "authentication failed: client gave no proof (wrong key?)");
+	ck_assert(!sv.chan.sealed);
+	hs_free(&c, &sv);
+}
+END_TEST
+
+/* A silent peer: the server's deadline ends it, on time. */
+START_TEST(test_drive_timeout)
+{
+	struct hs_side	c, sv;
+	long long	t0 = clock_ms(), took;
+
+	hs_run(&c, &sv, key_a, key_a, 100, 1);
+	took = clock_ms() - t0;
+	ck_assert_int_eq(sv.rc, -1);
+	ck_assert_str_eq(sv.err, "handshake timed out");
+	ck_assert_int_ge(took, 90);
+	ck_assert_int_lt(took, 2000);
+	hs_free(&c, &sv);
+}
+END_TEST
+
+/* Garbage instead of a hello: refused at the frame header. */
+START_TEST(test_drive_garbage)
+{
+	struct hs_side	c, sv;
+	struct loop	*l;
+	int		 fds[2], i;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	ck_assert_int_eq(sock_set_nonblock(fds[1], 1), 0);
+	ck_assert_ptr_nonnull(l = loop_new());
+	memset(&c, 0, sizeof(c));
+	memset(&sv, 0, sizeof(sv));
+	sv.rc = 2;
+	ck_assert_int_eq(sshl_chan_init(&c.chan, -1), 0);
+	ck_assert_int_eq(sshl_chan_init(&sv.chan, fds[1]), 0);
+	ck_assert_int_eq(sshl_handshake_start(&sv.hs, l, &sv.chan, key_a, 1,
+	    5000, hs_done, &sv), 0);
+	ck_assert_int_eq(write(fds[0], "\xff\xff\xff\xffGET /", 9), 9);
+	for (i = 0; i < 10 && sv.rc == 2; i++)
+		ck_assert_int_ge(loop_process(l, 1000), 0);
+	ck_assert_int_eq(sv.rc, -1);
+	ck_assert_str_eq(sv.err, "malformed handshake message");
+	/* And a peer that hangs up. */
+	sv.rc = 2;
+	sshl_chan_free(&sv.chan);
+	ck_assert_int_eq(sshl_chan_init(&sv.chan, fds[1]), 0);
+	ck_assert_int_eq(sshl_handshake_start(&sv.hs, l, &sv.chan, key_a, 1,
+	    5000, hs_done, &sv), 0);
+	ck_assert_int_eq(close(fds[0]), 0);
+	for (i = 0; i < 10 && sv.rc == 2; i++)
+		ck_assert_int_ge(loop_process(l, 1000), 0);
+	ck_assert_int_eq(sv.rc, -1);
+	ck_assert_str_eq(sv.err, "connection closed during handshake");
+	(void)close(fds[1]);
+	loop_free(l);
+	hs_free(&c, &sv);
+}
+END_TEST
+
 static Suite *
 sshl_suite(void)
 {
@@ -1013,6 +1181,14 @@ sshl_suite(void)
 	tcase_add_loop_test(tc, test_hs_bitflip, 0, FLIP_BYTES * 8);
 	tcase_add_test(tc, test_hs_truncated);
 	tcase_add_test(tc, test_hs_magic_version);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("handshake-loop");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_drive_ok);
+	tcase_add_test(tc, test_drive_wrong_key);
+	tcase_add_test(tc, test_drive_timeout);
+	tcase_add_test(tc, test_drive_garbage);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("seal");

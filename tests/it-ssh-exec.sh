@@ -2,7 +2,8 @@
 # ssh-lite exec runs a command on the server: stdout and stderr come back
 # apart, the exit status is the command's (128+N after signal N, 127 for
 # a missing program), stdin is forwarded byte for byte (an empty one
-# too), and --env, --cwd and --shell reach the command.
+# too, and a closed one is empty), and --env, --cwd and --shell reach the
+# command.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 # run SECS IN ARGS...: runs ssh-lite exec ARGS with stdin from IN, stdout
@@ -86,6 +87,22 @@ run 10 /dev/null -- sh -c 'kill -KILL $$'
 run 10 /dev/null -- /nonexistent/skl-no-such-prog
 [ "$RC" = 127 ] || bad "missing program exited $RC, expected 127"
 grep -q 'skl-no-such-prog' "$T/err" || bad "no message: $(cat "$T/err")"
+
+# A closed stdin (<&-) is an empty one: the connection that got fd 0 is
+# not read as stdin.
+"$SOCKIT" ssh-lite exec 127.0.0.1 "$srv_PORT" --key-file "$T/key" -- \
+    sh -c 'cat; echo end' <&- >"$T/out" 2>"$T/err" &
+cpid=$!
+if poll_until 10 sh -c "! kill -0 $cpid 2>/dev/null"; then
+	wait "$cpid"
+	RC=$?
+	[ "$RC" = 0 ] && [ "$(cat "$T/out")" = end ] ||
+	    bad "stdin closed: exited $RC, '$(cat "$T/out")': $(cat "$T/err")"
+else
+	kill -KILL "$cpid" 2>/dev/null
+	wait "$cpid"
+	bad "stdin closed: still running after 10 s"
+fi
 
 # The server audits every command and keeps serving.
 poll_until 5 grep -q 'argv=\[/nonexistent/skl-no-such-prog\] status=127' \
