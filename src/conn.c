@@ -153,8 +153,9 @@ conn_close(struct conn *c, const char *why)
 	x.in = relay_bytes_from(&c->relay, &c->net);
 	x.out = relay_bytes_to(&c->relay, &c->net);
 	x.secs = (double)(loop_now(s->loop) - c->started) / 1000.0;
-	log_event(why != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed", c->peer,
-	    &x, why);
+	log_event_kv(why != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed", c->peer,
+	    &x, why, "backend", s->o->handler == SERVER_FORWARD ?
+	    s->o->forward : NULL);
 	s->sum.in += x.in;
 	s->sum.out += x.out;
 	loop_timer_cancel(s->loop, &c->idle);

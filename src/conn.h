@@ -45,7 +45,7 @@ struct server {
 	int			  exit_code;	/* of the last failed conn */
 	int			  sigfd;
 	struct stream		  in, out;	/* --stdio: stdin, stdout */
-	struct sock_addr	 *fwd_addrs;	/* --forward: resolved once */
+	const struct sock_addr	 *fwd_addrs;	/* --forward: resolved once */
 	size_t			  nfwd;
 	struct loop_timer	  drain_timer;
 	struct loop_timer	  resume_timer;

@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "dial.h"
+#include "exitcode.h"
 #include "handler.h"
 #include "log.h"
 #include "proxyproto.h"
@@ -244,12 +245,15 @@ handler_backend_ready(struct dial *d, int fd, void *arg)
 		snprintf(why, sizeof(why), "backend %s: %s",
 		    c->srv->o->forward, strerror(d->err));
 		c->failed = 1;
+		/* --once: refused is 3, a timeout 4, as a client's would. */
+		c->srv->exit_code = exitcode_for_errno(d->err);
 		conn_close(c, why);
 		return;
 	}
 	stream_socket_init(&c->backend, fd);
 	conn_set_sockopts(c->srv->o, fd);
-	log_event(LOG_VERBOSE, "forwarding", c->peer, NULL, c->srv->o->forward);
+	log_event_kv(LOG_VERBOSE, "forwarding", c->peer, NULL, NULL, "backend",
+	    c->srv->o->forward);
 	if (handler_forward_relay(c) == -1)
 		conn_close(c, strerror(errno));
 }

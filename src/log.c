@@ -220,7 +220,8 @@ log_info(const char *fmt, ...)
 
 static void
 log_event_json(FILE *f, const char *event, const char *peer,
-    const struct log_xfer *x, const char *reason)
+    const struct log_xfer *x, const char *reason, const char *key,
+    const char *value)
 {
 	log_json_open(f, event);
 	if (peer != NULL)
@@ -228,6 +229,8 @@ log_event_json(FILE *f, const char *event, const char *peer,
 	if (x != NULL)
 		fprintf(f, ",\"in\":%llu,\"out\":%llu,\"duration\":%.6f",
 		    x->in, x->out, x->secs);
+	if (key != NULL && value != NULL)
+		log_json_field(f, key, value);
 	if (reason != NULL)
 		log_json_field(f, "error", reason);
 	fputs("}\n", f);
@@ -235,21 +238,25 @@ log_event_json(FILE *f, const char *event, const char *peer,
 
 static void
 log_event_text(FILE *f, const char *event, const char *peer,
-    const struct log_xfer *x, const char *reason)
+    const struct log_xfer *x, const char *reason, const char *key,
+    const char *value)
 {
 	fputs(event, f);
 	if (peer != NULL)
 		fprintf(f, " %s", peer);
 	if (x != NULL)
 		fprintf(f, " in=%llu out=%llu %.3fs", x->in, x->out, x->secs);
+	if (key != NULL && value != NULL)
+		fprintf(f, " %s=%s", key, value);
 	if (reason != NULL)
 		fprintf(f, ": %s", reason);
 	fputc('\n', f);
 }
 
 void
-log_event(int level, const char *event, const char *peer,
-    const struct log_xfer *x, const char *reason)
+log_event_kv(int level, const char *event, const char *peer,
+    const struct log_xfer *x, const char *reason, const char *key,
+    const char *value)
 {
 	struct log_line	 l;
 	FILE		*f;
@@ -260,11 +267,18 @@ log_event(int level, const char *event, const char *peer,
 		return;
 	f = log_begin(&l);
 	if (log_conf.json)
-		log_event_json(f, event, peer, x, reason);
+		log_event_json(f, event, peer, x, reason, key, value);
 	else
-		log_event_text(f, event, peer, x, reason);
+		log_event_text(f, event, peer, x, reason, key, value);
 	log_end(&l);
 	errno = saved;
+}
+
+void
+log_event(int level, const char *event, const char *peer,
+    const struct log_xfer *x, const char *reason)
+{
+	log_event_kv(level, event, peer, x, reason, NULL, NULL);
 }
 
 void

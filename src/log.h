@@ -61,6 +61,13 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_event(int, const char *, const char *, const struct log_xfer *,
 	    const char *);
 
+/*
+ * log_event with one more field: " KEY=VALUE" before the reason in
+ * text, "KEY":"VALUE" in json (the backend of a forwarded connection).
+ */
+void	log_event_kv(int, const char *, const char *, const struct log_xfer *,
+	    const char *, const char *, const char *);
+
 /* The --stats summary line. */
 void	log_stats(unsigned long long, const struct log_xfer *);
 

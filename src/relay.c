@@ -591,7 +591,12 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 {
 	ssize_t	n;
 
-	if (p->kp[0] != -1) {
+	/*
+	 * A zero-copy pipe may hold bytes in its buffer too: what the owner
+	 * put before the stream's own (a banner, a PROXY header) goes
+	 * first, then what the kernel pipe holds.
+	 */
+	if (p->kp[0] != -1 && p->outb.len == 0) {
 		pipe_zc_flush(r, p);
 		return;
 	}
@@ -606,6 +611,8 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 		if (p->inb.len == 0)
 			buf_free(&p->inb);
 	}
+	if (p->kp[0] != -1 && p->outb.len == 0 && r->status == RELAY_RUNNING)
+		pipe_zc_flush(r, p);
 }
 
 /*

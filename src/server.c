@@ -298,25 +298,6 @@ server_free(struct server *s)
 	if (s->sigfd != -1)
 		(void)loop_set_fd(s->loop, s->sigfd, 0, NULL, NULL);
 	loop_free(s->loop);
-	free(s->fwd_addrs);
-}
-
-/* --forward: the backend's addresses, resolved once at start. */
-static int
-server_resolve_backend(struct server *s)
-{
-	char	err[SOCK_ERR_LEN];
-
-	err[0] = '\0';
-	if (sock_resolve_target(&s->o->fwd, &s->fwd_addrs, &s->nfwd,
-	    err) == -1) {
-		if (err[0] != '\0')
-			log_error("--forward %s", err);
-		else
-			log_syserr("--forward %s", s->o->forward);
-		return (-1);
-	}
-	return (0);
 }
 
 static int
@@ -346,8 +327,8 @@ server_setup(struct server *s, const struct server_opts *o, int *lfds,
 		log_syserr("signals");
 		return (-1);
 	}
-	if (o->handler == SERVER_FORWARD && server_resolve_backend(s) == -1)
-		return (-1);
+	s->fwd_addrs = o->fwd_addrs;
+	s->nfwd = o->nfwd;
 	server_set_accepting(s, 1);
 	return (0);
 }

@@ -47,6 +47,8 @@ struct server_opts {
 	struct sock_target	 fwd;		/* ... parsed */
 	struct addr_inet	 fwd_inet;
 	struct addr_unix	 fwd_unix;
+	struct sock_addr	*fwd_addrs;	/* ... resolved at start */
+	size_t			 nfwd;
 	long long		 connect_ms;	/* -w: backend connect timeout */
 	int			 proxy_protocol; /* 0, 1 or 2 */
 };

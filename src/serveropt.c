@@ -48,6 +48,7 @@ server_opts_free(struct server_opts *o)
 	free(o->exec.argv);
 	free(o->exec.shell);
 	free(o->banner);
+	free(o->fwd_addrs);
 	free(o->acl.allow);
 	free(o->acl.deny);
 	memset(o, 0, sizeof(*o));
@@ -331,8 +332,8 @@ server_opts_finish(struct server_opts *o, char **cause)
 		o->once = 1;
 	if ((handler_get(o->handler)->flags & HANDLER_RAW_ONLY) &&
 	    frameopt_framed(&o->frames)) {
-		*cause = args_cause("--frame cannot be combined with --exec or "
-		    "--sh-exec: the program gets the raw byte stream");
+		*cause = args_cause("--frame cannot be combined with --exec, "
+		    "--sh-exec or --forward: they relay the raw byte stream");
 		return (-1);
 	}
 	if (o->handler == SERVER_FORWARD && server_parse_forward(o, cause) == -1)
@@ -420,6 +421,26 @@ server_cmd_announce(const struct server_opts *o, const struct server_cmd *cmd,
 	return (0);
 }
 
+/*
+ * --forward: the backend's addresses, resolved once, before the server
+ * listens (a name that does not resolve is an error at start, not a
+ * server that takes connections it cannot forward).
+ */
+static int
+server_cmd_resolve_backend(struct server_opts *o)
+{
+	char	err[SOCK_ERR_LEN];
+
+	err[0] = '\0';
+	if (sock_resolve_target(&o->fwd, &o->fwd_addrs, &o->nfwd, err) == 0)
+		return (0);
+	if (err[0] != '\0')
+		log_error("--forward %s", err);
+	else
+		log_syserr("--forward %s", o->forward);
+	return (-1);
+}
+
 static int
 server_cmd_opt(void *ctx, int id, const char *arg, char **cause)
 {
@@ -442,6 +463,8 @@ server_cmd_serve(struct server_opts *o, const struct cmd_entry *self,
 	}
 	o->stats = sockit_config.stats;
 	o->fwd.family = sockit_config.family;
+	if (o->handler == SERVER_FORWARD && server_cmd_resolve_backend(o) == -1)
+		return (SOCKIT_EXIT_RUNTIME);
 	/* Before the socket exists: a stop request then waits for us. */
 	if (sig_catch_stop() == -1) {
 		log_syserr("signals");

@@ -1,17 +1,8 @@
 #!/bin/sh
-# KNOWN BUG, not in IT_TESTS until fixed: --banner with --forward.
-#
-# --banner "combines with any" handler (SPEC 3, sockit(1)): the banner
-# goes to the client first, then the handler runs.  With --forward the
-# banner is queued with relay_prepend() on the backend -> client pipe,
-# but that pipe splices (zero copy) and pipe_flush() then only moves
-# the kernel pipe: the queued bytes are never written, and since they
-# are still pending the pipe never ends, so the client never gets EOF
-# (the connection hangs until the drain cuts it).  The same cause
-# loses the --proxy-protocol header (tests/it-forward-proxy.sh).
-#
-# Expected: "hello" then the backend's reply, then EOF (exit 0).
-# Got: only the reply, and no EOF: the client is still waiting after 10 s.
+# --banner with --forward: the banner goes to the client first, then
+# the backend's bytes, then EOF (exit 0).  The relay splices between
+# the sockets; bytes queued ahead of the stream's own (the banner, a
+# PROXY header) must still go out first, and the pipe must still end.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 start_server up tcp-server 0 --upper

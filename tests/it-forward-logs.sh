@@ -1,15 +1,8 @@
 #!/bin/sh
-# KNOWN BUG, not in IT_TESTS until fixed: the log events of --forward.
-#
-# SPEC 10: "logs (a closed event carries bytes each way and the backend
-# address)".
-#  1. The closed event of a forwarded connection has the byte counts
-#     but no backend address, in text and in JSON (only a failed
-#     backend's reason names it).
-#  2. With --log-format json the -v "forwarding" event carries the
-#     backend address in its "error" field:
-#       {"event":"forwarding","peer":"127.0.0.1:P","error":"127.0.0.1:B"}
-#     although nothing failed.
+# The log events of --forward (SPEC 10): the closed event of a forwarded
+# connection carries the bytes each way and the backend address (text:
+# "backend=TARGET"; json: "backend"), and the -v "forwarding" event names
+# the backend in a "backend" field, never in "error".
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3

@@ -1,15 +1,7 @@
 #!/bin/sh
-# KNOWN BUG, not in IT_TESTS until fixed: --once --forward reports a
-# failed backend as success.
-#
-# sockit(1): "With --once ... it exits with the status of the one
-# connection".  When the one connection's backend refuses (or times
-# out), the connection is closed and logged as failed ("backend ...:
-# Connection refused"), but the server exits 0, so a script cannot
-# tell that nothing was relayed.
-#
-# Expected: a non-zero exit (3, "connection refused", would match the
-# exit status table; 4 for the timeout).  Got: 0.
+# --once --forward reports the one connection: a backend that refuses
+# is exit 3, one that never answers (-w) exit 4, as a client's connect
+# would be; a forwarded connection that completes is exit 0.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 # A port that refuses: a server started and stopped.

@@ -11,16 +11,6 @@
 # accept-proxy (which refuses a connection without a valid header)
 # passes the data on, and the address haproxy parsed from our header
 # is what it sends its own server (send-proxy).
-#
-# KNOWN BUG, not in IT_TESTS until fixed: no header is sent at all.
-# handler_forward_relay() queues it with relay_prepend() on the client ->
-# backend pipe, but that pipe splices (zero copy), and pipe_flush() then
-# only moves the kernel pipe: the queued header is never written, the
-# backend gets the client's bytes without it, and as the header is still
-# pending that pipe never ends, so the client's EOF is never passed on.
-# Expected "v1 TCP4 127.0.0.1 127.0.0.1 SPORT DPORT"; got "bad: no PROXY
-# header: the stream starts with" the client's first byte.  (With zero
-# copy turned off in handler_forward_relay() every check here passes.)
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3

@@ -1,17 +1,8 @@
 #!/bin/sh
-# KNOWN BUGS (minor), not in IT_TESTS until fixed: start-up of --forward.
-#
-#  1. A backend name that does not resolve is found only after the
-#     server listens: "listening on 127.0.0.1:P" is logged and the
-#     --port-file written, then the server exits 1 with "--forward
-#     HOST: Name or service not known".  A script waiting on the port
-#     file takes the server for started.  Expected: exit 1 without
-#     listening (no listening line, no port file), as for any other
-#     start-up error.
-#  2. "--forward ... --frame line" is refused (exit 2, right) with the
-#     message "--frame cannot be combined with --exec or --sh-exec",
-#     which names options that were not given.  Expected: a message
-#     that names --forward.
+# Start-up of --forward: a backend name that does not resolve is an
+# error before the server listens (exit 1, no listening line, no port
+# file); "--forward ... --frame line" is refused (exit 2) with a message
+# that names --forward.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 bad=0

@@ -68,7 +68,7 @@ start_unix aecho "$abs"
 # TCP -> Unix path
 start_server t2u tcp-server 0 -v --forward "$T/echo.sock"
 roundtrip "TCP -> Unix" tcp-client 127.0.0.1 "$t2u_PORT"
-poll_until 5 grep -q "^forwarding 127\\.0\\.0\\.1:[0-9]*: $T/echo\\.sock\$" \
+poll_until 5 grep -q "^forwarding 127\\.0\\.0\\.1:[0-9]* backend=$T/echo\\.sock\$" \
     "$T/t2u.err" || fail "TCP -> Unix: no forwarding line: $(cat "$T/t2u.err")"
 
 # Unix path -> TCP

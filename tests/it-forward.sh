@@ -51,7 +51,7 @@ poll_until 5 grep -q "^closed 127\\.0\\.0\\.1:[0-9]* in=$SIZE out=$SIZE " \
     "$T/fwd.err" || fail "forwarder: no complete closed line: $(cat "$T/fwd.err")"
 poll_until 5 grep -q "^closed 127\\.0\\.0\\.1:[0-9]* in=$SIZE out=$SIZE " \
     "$T/echo.err" || fail "backend: no complete closed line: $(cat "$T/echo.err")"
-grep -q "^forwarding 127\\.0\\.0\\.1:[0-9]*: 127\\.0\\.0\\.1:$echo_PORT\$" \
+grep -q "^forwarding 127\\.0\\.0\\.1:[0-9]* backend=127\\.0\\.0\\.1:$echo_PORT\$" \
     "$T/fwd.err" || fail "no forwarding line naming the backend: $(cat "$T/fwd.err")"
 
 # 2. Download: the backend sends a file (its own --stdio), the client
