@@ -33,6 +33,8 @@
 #include "sock.h"
 #include "spawn.h"
 #include "stream.h"
+#include "tls.h"
+#include "tlshs.h"
 
 /*
  * Each read(2) takes at most 128 KiB, which is still in the CPU cache
@@ -44,8 +46,9 @@
 #define CLIENT_READMAX		(128 * 1024)
 /* --wait-for: the pause between two tries. */
 #define CLIENT_RETRY_MS		50
-/* A proxy handshake without -w gets this long. */
+/* A proxy or TLS handshake without -w gets this long. */
 #define CLIENT_PROXY_MS		10000
+#define CLIENT_TLS_MS		10000
 
 /* The pipes of the relay. */
 #define CLIENT_PIPE_IN		0	/* net -> stdout (or the program) */
@@ -67,6 +70,7 @@ struct client_session {
 	char			  last_why[SOCK_ERR_LEN]; /* resolver's words */
 
 	struct proxy_hs		  proxy;
+	struct tls_hs		  tlshs;
 	struct stream		  net;
 	struct stream		  in, out;	/* stdin, stdout */
 	struct relay		  relay;
@@ -87,6 +91,8 @@ struct client_session {
 
 static void	client_dial(struct client_session *);
 static void	client_connected(struct client_session *,
+		    const unsigned char *, size_t);
+static void	client_secure(struct client_session *,
 		    const unsigned char *, size_t);
 
 /* Ends the session with an exit code; the loop returns. */
@@ -171,7 +177,7 @@ client_proxy_done(struct proxy_hs *h, void *arg)
 	int			 rc;
 
 	if (h->result == PROXY_OK) {
-		client_connected(cs, BUF_HEAD(&h->in), h->in.len);
+		client_secure(cs, BUF_HEAD(&h->in), h->in.len);
 		return;
 	}
 	if (h->result == PROXY_REFUSED && cs->o->wait_for_ms > 0 &&
@@ -251,6 +257,81 @@ client_start_proxy(struct client_session *cs)
 	return (0);
 }
 
+/* A TLS failure in words; the exit code of its class. */
+static int
+client_tls_failed(struct client_session *cs, const char *what)
+{
+	const char	*why = tls_stream_error(&cs->net);
+
+	log_error("%s %s: %s", what, cs->name, why != NULL ? why :
+	    strerror(errno));
+	return (tls_stream_auth_failed(&cs->net) ? SOCKIT_EXIT_AUTH :
+	    SOCKIT_EXIT_RUNTIME);
+}
+
+static void
+client_tls_done(struct tls_hs *h, int ok, void *arg)
+{
+	struct client_session	*cs = arg;
+	char			 what[128];
+
+	if (!ok) {
+		if (h->timed_out) {
+			log_error("TLS handshake with %s: timed out",
+			    cs->name);
+			client_finish(cs, SOCKIT_EXIT_TIMEOUT);
+		} else
+			client_finish(cs, client_tls_failed(cs,
+			    "TLS handshake with"));
+		return;
+	}
+	snprintf(what, sizeof(what), "%s %s%s%s", tls_version(&cs->net),
+	    tls_peer_sha256(&cs->net) != NULL ? tls_peer_sha256(&cs->net) :
+	    "", tls_alpn(&cs->net) != NULL ? " alpn=" : "",
+	    tls_alpn(&cs->net) != NULL ? tls_alpn(&cs->net) : "");
+	log_event(LOG_VERBOSE, "tls", cs->name, NULL, what);
+	client_connected(cs, NULL, 0);
+}
+
+/*
+ * --tls: the connection (through the proxy, if any) becomes a TLS
+ * stream, verified by the handshake.  Whatever a proxy passed on early
+ * would be TLS records; a server speaks only after our ClientHello.
+ */
+static void
+client_secure(struct client_session *cs, const unsigned char *leftover,
+    size_t n)
+{
+	const struct client_opts *o = cs->o;
+	char			  err[TLS_ERR_LEN];
+	int			  fd = cs->net.fd;
+
+	if (!o->tls.on) {
+		client_connected(cs, leftover, n);
+		return;
+	}
+	if (tls_stream_init(&cs->net, o->tls.ctx, fd, cs->t->host, err,
+	    sizeof(err)) == -1) {
+		(void)close(fd);
+		cs->net.fd = -1;
+		cs->net.ops = NULL;
+		if (errno == EINVAL && cs->t->host == NULL)
+			log_error("--tls over a Unix socket: give --tls-name "
+			    "or --tls-pin to verify the server");
+		else
+			log_error("TLS %s: %s", cs->name, err);
+		client_finish(cs, errno == EINVAL ? SOCKIT_EXIT_USAGE :
+		    SOCKIT_EXIT_RUNTIME);
+		return;
+	}
+	if (tls_hs_start(&cs->tlshs, cs->loop, &cs->net,
+	    o->connect_timeout_ms > 0 ? o->connect_timeout_ms : CLIENT_TLS_MS,
+	    client_tls_done, cs) == -1) {
+		log_syserr("TLS %s", cs->name);
+		client_finish(cs, SOCKIT_EXIT_RUNTIME);
+	}
+}
+
 static void
 client_dialed(struct dial *d, int fd, void *arg)
 {
@@ -267,7 +348,7 @@ client_dialed(struct dial *d, int fd, void *arg)
 	if (cs->o->nodelay)
 		(void)sock_set_nodelay(fd);
 	if (cs->o->proxy.addr == NULL) {
-		client_connected(cs, NULL, 0);
+		client_secure(cs, NULL, 0);
 		return;
 	}
 	if (client_start_proxy(cs) == -1)
@@ -421,6 +502,9 @@ client_relay_result(struct client_session *cs)
 		log_error("out of memory");
 		return (SOCKIT_EXIT_RUNTIME);
 	case RELAY_ERR_READ:
+		if (from_peer && cs->o->tls.on &&
+		    tls_stream_error(&cs->net) != NULL)
+			return (client_tls_failed(cs, "read from"));
 		if (from_peer && client_stdin_unfinished(cs))
 			return (client_undelivered(cs, "read from peer"));
 		errno = r->err;
@@ -636,6 +720,10 @@ client_script_done(struct script *sc, void *arg)
 		client_finish(cs, SOCKIT_EXIT_EXPECT);
 		break;
 	default:
+		if (cs->o->tls.on && tls_stream_error(&cs->net) != NULL) {
+			client_finish(cs, client_tls_failed(cs, "read from"));
+			break;
+		}
 		errno = sc->err;
 		log_syserr("%s \"%s\"", what, text);
 		client_finish(cs, SOCKIT_EXIT_RUNTIME);
@@ -723,6 +811,7 @@ client_teardown(struct client_session *cs)
 		log_stats(1, &x);
 	}
 	dial_cancel(&cs->dial);
+	tls_hs_cancel(&cs->tlshs);
 	proxy_hs_free(&cs->proxy);
 	script_free(&cs->script);
 	relay_free(&cs->relay);
@@ -745,6 +834,9 @@ client_main(const struct client_opts *o, const struct sock_target *t,
 
 	if (client_setup(&cs, o, t, name) == -1)
 		return (SOCKIT_EXIT_RUNTIME);
+	if (o->tls.on && o->tls.t.insecure)
+		log_error("warning: --tls-insecure: the server's certificate "
+		    "is not verified");
 	client_dial(&cs);
 	while (!cs.done)
 		if (loop_process(cs.loop, -1) == -1) {

@@ -18,6 +18,7 @@
 #include "script.h"
 #include "sock.h"
 #include "spawn.h"
+#include "tlsopt.h"
 
 /* --proxy and its options. */
 struct client_proxy {
@@ -54,6 +55,7 @@ struct client_opts {
 	struct spawn_cmd	 exec;			/* --exec, --sh-exec */
 	struct client_proxy	 proxy;
 	struct dump		 dump;			/* -o, -x */
+	struct tlsopt		 tls;			/* --tls */
 	int			*scan_ports;		/* -z HOST LIST */
 	size_t			 nscan;
 	int			 family;		/* -4, -6 */

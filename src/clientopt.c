@@ -30,6 +30,7 @@ client_opts_init(struct client_opts *o)
 	o->reply_timeout_ms = 1000;
 	o->expect_replies = -1;
 	o->dump.raw_fd = o->dump.hex_fd = -1;
+	tlsopt_init(&o->tls, 0);
 }
 
 void
@@ -44,6 +45,7 @@ client_opts_free(struct client_opts *o)
 	free(o->exec.shell);
 	free(o->proxy.user);
 	free(o->scan_ports);
+	tlsopt_free(&o->tls);
 	if (o->dump.raw_fd >= 0)
 		(void)close(o->dump.raw_fd);
 	if (o->dump.hex_fd >= 0)
@@ -89,6 +91,7 @@ client_set_proxy_auth(struct client_opts *o, const char *arg, char **cause)
 
 	free(o->proxy.user);
 	free(o->scan_ports);
+	tlsopt_free(&o->tls);
 	o->proxy.user = xstrdup(arg);
 	if ((colon = strchr(o->proxy.user, ':')) == NULL ||
 	    colon == o->proxy.user) {
@@ -243,7 +246,8 @@ client_opts_set(struct client_opts *o, int id, const char *arg, char **cause)
 {
 	int	rc;
 
-	if ((rc = frameopt_set(&o->frames, id, arg, cause)) != 0)
+	if ((rc = frameopt_set(&o->frames, id, arg, cause)) != 0 ||
+	    (rc = tlsopt_set(&o->tls, NULL, id, arg, cause)) != 0)
 		return (rc == 1 ? 0 : -1);
 	if (client_set_flag(o, id))
 		return (0);
@@ -333,7 +337,7 @@ client_finish_proxy(struct client_opts *o, char **cause)
 int
 client_opts_finish(struct client_opts *o, char **cause)
 {
-	char	err[256];
+	char	err[256], tlserr[TLS_ERR_LEN];
 
 	if (frameopt_finish(&o->frames, cause) == -1 ||
 	    client_check_combos(o, cause) == -1 ||
@@ -342,6 +346,13 @@ client_opts_finish(struct client_opts *o, char **cause)
 	if ((o->exec.argv != NULL || o->exec.shell != NULL) &&
 	    spawn_check(&o->exec, err, sizeof(err)) == -1) {
 		*cause = args_cause("%s", err);
+		return (-1);
+	}
+	if (tlsopt_finish(&o->tls, "--tls", cause) == -1)
+		return (-1);
+	/* Certificates and keys are read now: a bad one is a usage error. */
+	if (tlsopt_start(&o->tls, NULL, tlserr) == -1) {
+		*cause = args_cause("%s", tlserr);
 		return (-1);
 	}
 	o->family = sockit_config.family;

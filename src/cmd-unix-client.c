@@ -27,6 +27,7 @@ static const struct args_opt cmd_unix_client_options[] = {
 	{ "dgram", 0, ARGS_NONE, CLIENT_OPT_DGRAM, NULL,
 	  "send datagrams (SOCK_DGRAM) instead of a stream" },
 	CLIENT_STREAM_OPTIONS,
+	TLSOPT_CLIENT_OPTIONS,
 	DGRAM_CLIENT_OPTIONS,
 	FRAMEOPT_OPTIONS,
 	{ NULL, 0, 0, 0, NULL, NULL }

@@ -25,6 +25,8 @@
 #include "sock.h"
 #include "spawn.h"
 #include "stream.h"
+#include "tls.h"
+#include "tlshs.h"
 
 /*
  * After an exec program has exited and all its output has gone out
@@ -94,6 +96,58 @@ conn_unlink(struct server *s, struct conn *c)
 	s->nconns--;
 }
 
+/* The client's TLS handshake is over: the handler starts, or not. */
+static void
+conn_tls_done(struct tls_hs *hs, int ok, void *arg)
+{
+	struct conn		*c = arg;
+	const struct handler	*h = handler_get(c->srv->o->handler);
+	const char		*err = tls_stream_error(&c->net);
+	char			 what[256];
+
+	if (!ok) {
+		c->failed = 1;
+		c->srv->exit_code = tls_stream_auth_failed(&c->net) ?
+		    SOCKIT_EXIT_AUTH : hs->timed_out ? SOCKIT_EXIT_TIMEOUT :
+		    SOCKIT_EXIT_PROTOCOL;
+		snprintf(what, sizeof(what), "TLS handshake: %s", hs->timed_out ?
+		    "timed out (--tls-handshake-timeout)" : err != NULL ? err :
+		    strerror(errno));
+		conn_close(c, what);
+		return;
+	}
+	snprintf(what, sizeof(what), "%s%s%s%s%s%s%s",
+	    tls_version(&c->net), tls_peer_sha256(&c->net) != NULL ?
+	    " peer=" : "", tls_peer_sha256(&c->net) != NULL ?
+	    tls_peer_sha256(&c->net) : "", tls_alpn(&c->net) != NULL ?
+	    " alpn=" : "", tls_alpn(&c->net) != NULL ? tls_alpn(&c->net) : "",
+	    tls_sni(&c->net) != NULL ? " sni=" : "", tls_sni(&c->net) != NULL ?
+	    tls_sni(&c->net) : "");
+	log_event_kv(LOG_VERBOSE, "tls", c->peer, NULL, NULL, "version", what);
+	c->phase = CONN_STARTING;
+	if (h->start(c) == -1)
+		conn_close(c, strerror(errno));
+}
+
+/* --tls: the socket becomes a TLS stream; the handshake runs first. */
+static int
+conn_start_tls(struct conn *c)
+{
+	const struct server_opts *o = c->srv->o;
+	char			  err[TLS_ERR_LEN];
+	int			  fd = c->net.fd;
+
+	if (tls_stream_init(&c->net, o->tls.ctx, fd, NULL, err,
+	    sizeof(err)) == -1) {
+		/* The fd is still ours: a plain stream closes it. */
+		stream_socket_init(&c->net, fd);
+		return (-1);
+	}
+	c->phase = CONN_HANDSHAKING;
+	return (tls_hs_start(&c->tlshs, c->srv->loop, &c->net,
+	    o->tls.handshake_ms, conn_tls_done, c));
+}
+
 void
 conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
     const char *peer)
@@ -127,6 +181,11 @@ conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
 	if (s->o->idle_ms > 0)
 		(void)loop_timer_set(s->loop, &c->idle, s->o->idle_ms);
 	/* Starting may already end (and free) the connection: last step. */
+	if (s->o->tls.on) {
+		if (conn_start_tls(c) == -1)
+			conn_close(c, strerror(errno));
+		return;
+	}
 	if (h->start(c) == -1)
 		conn_close(c, strerror(errno));
 }
@@ -136,6 +195,7 @@ static void
 conn_release_streams(struct conn *c)
 {
 	relay_free(&c->relay);
+	tls_hs_cancel(&c->tlshs);
 	dial_cancel(&c->dial);
 	stream_close(&c->net);
 	stream_close(&c->child);
@@ -214,6 +274,28 @@ conn_add_undelivered(struct conn *c, struct relay *r, char *why, size_t len)
 	}
 }
 
+/*
+ * A TLS stream says why it failed in its own words; a refused client
+ * certificate (TLS 1.3 judges it after the handshake) is exit 7.
+ */
+static int
+conn_tls_error(struct conn *c, const struct stream *s, char *why, size_t len,
+    int *code)
+{
+	const char	*err;
+
+	if (s == NULL || s->fd < 0 || (s != &c->net && s != &c->backend) ||
+	    (s == &c->net && !c->srv->o->tls.on) ||
+	    (s == &c->backend && !c->srv->o->fwd_tls.on) ||
+	    (err = tls_stream_error(s)) == NULL)
+		return (0);
+	snprintf(why, len, "%sTLS: %s", s == &c->backend ? "backend " : "",
+	    err);
+	if (tls_stream_auth_failed(s))
+		*code = SOCKIT_EXIT_AUTH;
+	return (1);
+}
+
 /* Says why the relay failed, in the words of the pipe that failed. */
 static void
 conn_relay_failed(struct conn *c, struct relay *r)
@@ -241,6 +323,8 @@ conn_relay_failed(struct conn *c, struct relay *r)
 			    &c->srv->out ? " stdout" : "", err);
 		break;
 	default:
+		if (conn_tls_error(c, p->c.src, why, sizeof(why), &code))
+			break;
 		snprintf(why, sizeof(why), "read%s: %s", p->c.src ==
 		    &c->srv->in ? " stdin" : "", err);
 		if (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT)

@@ -16,12 +16,14 @@
 #include "relay.h"
 #include "sock.h"
 #include "stream.h"
+#include "tlshs.h"
 
 struct server_opts;
 
 /* Where a connection is in its life. */
 enum conn_phase {
 	CONN_STARTING,		/* accepted, handler not started yet */
+	CONN_HANDSHAKING,	/* --tls: the client's handshake */
 	CONN_CONNECTING,	/* --forward: dialing the backend */
 	CONN_RELAYING,		/* the handler's relay runs */
 	CONN_LINGERING,		/* relay or program finished; waiting for
@@ -60,6 +62,7 @@ struct conn {
 	struct stream		 child;		/* exec: our socketpair end */
 	struct stream		 backend;	/* --forward */
 	struct dial		 dial;		/* --forward, while connecting */
+	struct tls_hs		 tlshs;		/* --tls, --forward-tls */
 	pid_t			 pid;		/* exec child until reaped */
 	int			 relay_over;	/* the relay has ended */
 	int			 failed;	/* ended by an error */

@@ -26,6 +26,8 @@
 #include "sock.h"
 #include "spawn.h"
 #include "stream.h"
+#include "tls.h"
+#include "tlshs.h"
 
 /* Per-connection buffer: the read size and the backpressure mark. */
 #define HANDLER_BUFSIZE		(64 * 1024)
@@ -154,6 +156,34 @@ handler_start_stdio(struct conn *c)
 	return (handler_start_relay(c, 1));
 }
 
+/* One SOCKIT_TLS_* variable: "NAME=value". */
+#define HANDLER_ENV_LEN	512
+
+/*
+ * --tls: the program learns what the handshake settled: the client's
+ * certificate (its fingerprint, and its subject when it was verified)
+ * and the ALPN protocol, each only when there is one.
+ */
+static void
+handler_tls_env(struct conn *c, char **env, char buf[][HANDLER_ENV_LEN])
+{
+	const char	*v;
+	int		 n = 0;
+
+	if (c->srv->o->tls.on) {
+		if ((v = tls_peer_sha256(&c->net)) != NULL)
+			snprintf(env[n] = buf[n], HANDLER_ENV_LEN,
+			    "SOCKIT_TLS_PEER_SHA256=%s", v), n++;
+		if ((v = tls_peer_subject(&c->net)) != NULL)
+			snprintf(env[n] = buf[n], HANDLER_ENV_LEN,
+			    "SOCKIT_TLS_PEER_SUBJECT=%s", v), n++;
+		if ((v = tls_alpn(&c->net)) != NULL)
+			snprintf(env[n] = buf[n], HANDLER_ENV_LEN,
+			    "SOCKIT_TLS_ALPN=%s", v), n++;
+	}
+	env[n] = NULL;
+}
+
 /*
  * --exec: the program gets one end of a socketpair as stdin/stdout and
  * the server relays the other end to the peer, as socat does.  A
@@ -167,6 +197,7 @@ handler_start_exec(struct conn *c)
 	const struct server_opts *o = c->srv->o;
 	struct relay_pipe_conf	  pc;
 	char			  local[SOCK_ADDR_LEN];
+	char			 *env[4], envbuf[3][HANDLER_ENV_LEN];
 	int			  sv[2], saved;
 
 	if (sock_socketpair(sv) == -1)
@@ -174,8 +205,9 @@ handler_start_exec(struct conn *c)
 	if (sock_set_nonblock(sv[0], 1) == -1)
 		goto fail;
 	sock_local_str(c->net.fd, local, sizeof(local));
-	if ((c->pid = spawn_child(&o->exec, sv[1], sv[1], c->peer,
-	    local)) == -1)
+	handler_tls_env(c, env, envbuf);
+	if ((c->pid = spawn_child_env(&o->exec, sv[1], sv[1], c->peer,
+	    local, (const char *const *)env)) == -1)
 		goto fail;
 	(void)close(sv[1]);
 	stream_socket_init(&c->child, sv[0]);
@@ -236,6 +268,46 @@ handler_forward_relay(struct conn *c)
 }
 
 static void
+handler_backend_tls_done(struct tls_hs *hs, int ok, void *arg)
+{
+	struct conn	*c = arg;
+	const char	*err = tls_stream_error(&c->backend);
+	char		 why[256];
+
+	if (!ok) {
+		c->failed = 1;
+		c->srv->exit_code = tls_stream_auth_failed(&c->backend) ?
+		    SOCKIT_EXIT_AUTH : hs->timed_out ? SOCKIT_EXIT_TIMEOUT :
+		    SOCKIT_EXIT_PROTOCOL;
+		snprintf(why, sizeof(why), "backend %s: TLS handshake: %s",
+		    c->srv->o->forward, hs->timed_out ? "timed out" :
+		    err != NULL ? err : strerror(errno));
+		conn_close(c, why);
+		return;
+	}
+	if (handler_forward_relay(c) == -1)
+		conn_close(c, strerror(errno));
+}
+
+/* --forward-tls: the backend connection becomes a verified TLS client. */
+static int
+handler_backend_tls(struct conn *c)
+{
+	const struct server_opts *o = c->srv->o;
+	char			  err[TLS_ERR_LEN];
+	int			  fd = c->backend.fd;
+
+	if (tls_stream_init(&c->backend, o->fwd_tls.ctx, fd,
+	    o->fwd.host, err, sizeof(err)) == -1) {
+		stream_socket_init(&c->backend, fd);
+		return (-1);
+	}
+	return (tls_hs_start(&c->tlshs, c->srv->loop, &c->backend,
+	    o->connect_ms > 0 ? o->connect_ms : 10000,
+	    handler_backend_tls_done, c));
+}
+
+static void
 handler_backend_ready(struct dial *d, int fd, void *arg)
 {
 	struct conn	*c = arg;
@@ -254,6 +326,11 @@ handler_backend_ready(struct dial *d, int fd, void *arg)
 	conn_set_sockopts(c->srv->o, fd);
 	log_event_kv(LOG_VERBOSE, "forwarding", c->peer, NULL, NULL, "backend",
 	    c->srv->o->forward);
+	if (c->srv->o->fwd_tls.on) {
+		if (handler_backend_tls(c) == -1)
+			conn_close(c, strerror(errno));
+		return;
+	}
 	if (handler_forward_relay(c) == -1)
 		conn_close(c, strerror(errno));
 }

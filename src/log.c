@@ -282,6 +282,30 @@ log_event(int level, const char *event, const char *peer,
 }
 
 void
+log_listening(const char *where, const char *suffix, const char *sha256)
+{
+	struct log_line	 l;
+	FILE		*f;
+
+	if (log_conf.quiet)
+		return;
+	f = log_begin(&l);
+	if (log_conf.json) {
+		log_json_open(f, "listening");
+		if (log_command != NULL)
+			log_json_field(f, "command", log_command);
+		log_json_field(f, "address", where);
+		if (sha256 != NULL)
+			log_json_field(f, "tls_sha256", sha256);
+		fputs("}\n", f);
+	} else
+		fprintf(f, "listening on %s%s%s%s%s\n", where,
+		    suffix != NULL ? suffix : "", sha256 != NULL ? " (tls " :
+		    "", sha256 != NULL ? sha256 : "", sha256 != NULL ? ")" : "");
+	log_end(&l);
+}
+
+void
 log_stats(unsigned long long conns, const struct log_xfer *x)
 {
 	struct log_line	 l;

@@ -68,6 +68,13 @@ void	log_event(int, const char *, const char *, const struct log_xfer *,
 void	log_event_kv(int, const char *, const char *, const struct log_xfer *,
 	    const char *, const char *, const char *);
 
+/*
+ * The server's "listening on WHERE[SUFFIX]" line, with " (tls
+ * sha256:HEX)" for a TLS server; json: event "listening" with
+ * "address" and "tls_sha256".  Unless --quiet.
+ */
+void	log_listening(const char *, const char *, const char *);
+
 /* The --stats summary line. */
 void	log_stats(unsigned long long, const struct log_xfer *);
 

@@ -14,6 +14,7 @@
 #include "handler.h"
 #include "sock.h"
 #include "spawn.h"
+#include "tlsopt.h"
 
 
 struct server_opts {
@@ -51,6 +52,8 @@ struct server_opts {
 	size_t			 nfwd;
 	long long		 connect_ms;	/* -w: backend connect timeout */
 	int			 proxy_protocol; /* 0, 1 or 2 */
+	struct tlsopt		 tls;		/* --tls: TLS from clients */
+	struct tlsopt		 fwd_tls;	/* --forward-tls: to backend */
 };
 
 /*

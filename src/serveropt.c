@@ -25,6 +25,7 @@
 #include "sig.h"
 #include "sock.h"
 #include "sockit.h"
+#include "tls.h"
 #include "spawn.h"
 #include "xmalloc.h"
 
@@ -39,6 +40,8 @@ server_opts_init(struct server_opts *o)
 	o->mode = 0600;
 	o->peer_timeout_ms = 60000;
 	o->connect_ms = 10000;
+	tlsopt_init(&o->tls, 1);
+	tlsopt_init(&o->fwd_tls, 0);
 	frameopt_init(&o->frames, 0);
 }
 
@@ -49,6 +52,8 @@ server_opts_free(struct server_opts *o)
 	free(o->exec.shell);
 	free(o->banner);
 	free(o->fwd_addrs);
+	tlsopt_free(&o->tls);
+	tlsopt_free(&o->fwd_tls);
 	free(o->acl.allow);
 	free(o->acl.deny);
 	memset(o, 0, sizeof(*o));
@@ -211,7 +216,8 @@ server_opts_set(struct server_opts *o, int id, const char *arg, char **cause)
 {
 	int	rc;
 
-	if ((rc = frameopt_set(&o->frames, id, arg, cause)) != 0)
+	if ((rc = frameopt_set(&o->frames, id, arg, cause)) != 0 ||
+	    (rc = tlsopt_set(&o->tls, &o->fwd_tls, id, arg, cause)) != 0)
 		return (rc == 1 ? 0 : -1);
 	switch (id) {
 	case SERVER_OPT_ECHO:
@@ -338,6 +344,13 @@ server_opts_finish(struct server_opts *o, char **cause)
 	}
 	if (o->handler == SERVER_FORWARD && server_parse_forward(o, cause) == -1)
 		return (-1);
+	if (tlsopt_finish(&o->tls, "--tls", cause) == -1 ||
+	    tlsopt_finish(&o->fwd_tls, "--forward-tls", cause) == -1)
+		return (-1);
+	if (o->fwd_tls.on && o->handler != SERVER_FORWARD) {
+		*cause = args_cause("--forward-tls needs --forward");
+		return (-1);
+	}
 	if (o->proxy_protocol != 0 && o->handler != SERVER_FORWARD) {
 		*cause = args_cause("--proxy-protocol needs --forward");
 		return (-1);
@@ -400,10 +413,18 @@ static int
 server_cmd_announce(const struct server_opts *o, const struct server_cmd *cmd,
     int lfd, const char *where)
 {
-	char	text[SOCK_ADDR_LEN + 16];
+	char	text[SOCK_ADDR_LEN + TLS_SHA256_LEN];
 
-	log_info("listening on %s%s", where, cmd->suffix != NULL ?
-	    cmd->suffix : "");
+	log_listening(where, cmd->suffix, o->tls.ctx != NULL ?
+	    tls_ctx_fingerprint(o->tls.ctx) : NULL);
+	if (o->tls.pin_file != NULL && o->tls.ctx != NULL) {
+		snprintf(text, sizeof(text), "%s\n",
+		    tls_ctx_fingerprint(o->tls.ctx));
+		if (server_write_file(o->tls.pin_file, text) == -1) {
+			log_syserr("--tls-pin-file %s", o->tls.pin_file);
+			return (-1);
+		}
+	}
 	if (o->port_file != NULL) {
 		if (server_write_port_file(o->port_file,
 		    sock_local_port(lfd)) == -1) {
@@ -441,6 +462,38 @@ server_cmd_resolve_backend(struct server_opts *o)
 	return (-1);
 }
 
+/*
+ * --tls: the certificates, or one made for the address the server is
+ * bound to; --forward-tls: the backend's trust.  Bad files are usage
+ * errors, as for a key file.
+ */
+static int
+server_cmd_start_tls(struct server_opts *o, int lfd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	char			host[SOCK_ADDR_LEN], err[TLS_ERR_LEN], *p;
+
+	host[0] = '\0';
+	if (o->tls.on && getsockname(lfd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+		sock_addr_str((struct sockaddr *)&ss, len, host, sizeof(host));
+		/* "[::1]:80" or "127.0.0.1:80": the address alone. */
+		if ((p = strrchr(host, ':')) != NULL)
+			*p = '\0';
+		if (host[0] == '[') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+	}
+	if (tlsopt_start(&o->tls, host[0] != '\0' ? host : NULL, err) == -1 ||
+	    tlsopt_start(&o->fwd_tls, NULL, err) == -1) {
+		log_error("%s", err);
+		return (SOCKIT_EXIT_USAGE);
+	}
+	return (0);
+}
+
 static int
 server_cmd_opt(void *ctx, int id, const char *arg, char **cause)
 {
@@ -476,7 +529,9 @@ server_cmd_serve(struct server_opts *o, const struct cmd_entry *self,
 		free(lfds);
 		return (rc);
 	}
-	if (server_cmd_announce(o, cmd, lfds[0], where) == -1)
+	if ((rc = server_cmd_start_tls(o, lfds[0])) != 0)
+		;
+	else if (server_cmd_announce(o, cmd, lfds[0], where) == -1)
 		rc = SOCKIT_EXIT_RUNTIME;
 	else if (cmd->dgram || o->dgram)
 		rc = dgram_serve(o, lfds[0]);

@@ -125,9 +125,11 @@ spawn_check(const struct spawn_cmd *cmd, char *err, size_t len)
 /* In the child: wire the fds to stdin/stdout and exec; never returns. */
 static void
 spawn_exec_child(const struct spawn_cmd *cmd, int in, int out,
-    const char *peer, const char *local)
+    const char *peer, const char *local, const char *const *env)
 {
 	const char	*what;
+	char		 name[64];
+	const char	*eq;
 
 	sig_reset_child();
 	/* The child gets blocking fds, as any program expects. */
@@ -139,6 +141,15 @@ spawn_exec_child(const struct spawn_cmd *cmd, int in, int out,
 	if (setenv("SOCKIT_PEER", peer, 1) == -1 ||
 	    setenv("SOCKIT_LOCAL", local, 1) == -1)
 		_exit(127);
+	for (; env != NULL && *env != NULL; env++) {
+		if ((eq = strchr(*env, '=')) == NULL ||
+		    (size_t)(eq - *env) >= sizeof(name))
+			continue;
+		memcpy(name, *env, (size_t)(eq - *env));
+		name[eq - *env] = '\0';
+		if (setenv(name, eq + 1, 1) == -1)
+			_exit(127);
+	}
 	if (cmd->shell != NULL) {
 		execl("/bin/sh", "sh", "-c", cmd->shell, (char *)NULL);
 		what = "/bin/sh";
@@ -155,6 +166,13 @@ pid_t
 spawn_child(const struct spawn_cmd *cmd, int in, int out, const char *peer,
     const char *local)
 {
+	return (spawn_child_env(cmd, in, out, peer, local, NULL));
+}
+
+pid_t
+spawn_child_env(const struct spawn_cmd *cmd, int in, int out,
+    const char *peer, const char *local, const char *const *env)
+{
 	pid_t	pid;
 
 	fflush(stdout);
@@ -162,7 +180,7 @@ spawn_child(const struct spawn_cmd *cmd, int in, int out, const char *peer,
 	if ((pid = sig_fork()) == -1)
 		return (-1);
 	if (pid == 0)
-		spawn_exec_child(cmd, in, out, peer, local);
+		spawn_exec_child(cmd, in, out, peer, local, env);
 	return (pid);
 }
 

@@ -39,6 +39,10 @@ int	spawn_check(const struct spawn_cmd *, char *, size_t);
 pid_t	spawn_child(const struct spawn_cmd *, int, int, const char *,
 	    const char *);
 
+/* The same with more "NAME=value" entries (a NULL-terminated list). */
+pid_t	spawn_child_env(const struct spawn_cmd *, int, int, const char *,
+	    const char *, const char *const *);
+
 /* Called by spawn_reap with each ended child's pid and wait status. */
 typedef void (*spawn_reap_cb)(pid_t, int, void *);
 

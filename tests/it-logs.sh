@@ -21,8 +21,11 @@ python3 - "$T/js.err" <<'PY' || fail "bad json log: $(cat "$T/js.err")"
 import json, sys
 events = [json.loads(line) for line in open(sys.argv[1])]
 kinds = [e["event"] for e in events]
-for want in ("info", "accepted", "closed", "stats"):
+for want in ("listening", "accepted", "closed", "stats"):
     assert want in kinds, (want, kinds)
+listening = [e for e in events if e["event"] == "listening"][0]
+assert listening["address"].startswith("127.0.0.1:"), listening
+assert listening["command"] == "tcp-server", listening
 for e in events:
     assert "ts" in e and e["ts"].endswith("Z"), e
 closed = [e for e in events if e["event"] == "closed"][0]
