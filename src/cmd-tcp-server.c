@@ -29,6 +29,7 @@ static const struct args_opt cmd_tcp_server_options[] = {
 	  "listen on HOST (default 127.0.0.1; 0.0.0.0 or :: for all)" },
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
+	SERVER_BROKER_OPTION,
 	SERVER_FORWARD_OPTIONS,
 	TLSOPT_SERVER_OPTIONS,
 	TLSOPT_FORWARD_OPTIONS,

@@ -30,6 +30,7 @@ static const struct args_opt cmd_unix_server_options[] = {
 	  "permissions of the socket file (default 0600)" },
 	SERVER_HANDLER_OPTIONS,
 	SERVER_STREAM_OPTIONS,
+	SERVER_BROKER_OPTION,
 	SERVER_FORWARD_OPTIONS,
 	TLSOPT_SERVER_OPTIONS,
 	TLSOPT_FORWARD_OPTIONS,

@@ -210,8 +210,10 @@ conn_close(struct conn *c, const char *why)
 
 	if (why == NULL && c->why[0] != '\0')
 		why = c->why;
-	x.in = relay_bytes_from(&c->relay, &c->net);
-	x.out = relay_bytes_to(&c->relay, &c->net);
+	x.in = c->in_broker ? c->bm.in : relay_bytes_from(&c->relay, &c->net);
+	x.out = c->in_broker ? c->bm.sent : relay_bytes_to(&c->relay,
+	    &c->net);
+	broker_leave(&s->broker, c);
 	x.secs = (double)(loop_now(s->loop) - c->started) / 1000.0;
 	log_event_kv(why != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed", c->peer,
 	    &x, why, "backend", s->o->handler == SERVER_FORWARD ?

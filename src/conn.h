@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "broker.h"
 #include "dial.h"
 #include "log.h"
 #include "loop.h"
@@ -47,6 +48,7 @@ struct server {
 	int			  exit_code;	/* of the last failed conn */
 	int			  sigfd;
 	struct stream		  in, out;	/* --stdio: stdin, stdout */
+	struct broker		  broker;	/* --broker: the members */
 	const struct sock_addr	 *fwd_addrs;	/* --forward: resolved once */
 	size_t			  nfwd;
 	struct loop_timer	  drain_timer;
@@ -63,6 +65,8 @@ struct conn {
 	struct stream		 backend;	/* --forward */
 	struct dial		 dial;		/* --forward, while connecting */
 	struct tls_hs		 tlshs;		/* --tls, --forward-tls */
+	struct broker_member	 bm;		/* --broker */
+	int			 in_broker;
 	pid_t			 pid;		/* exec child until reaped */
 	int			 relay_over;	/* the relay has ended */
 	int			 failed;	/* ended by an error */

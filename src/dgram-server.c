@@ -655,6 +655,7 @@ dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
 		break;
 	case SERVER_DISCARD:
 	case SERVER_FORWARD:	/* not offered by the datagram commands */
+	case SERVER_BROKER:
 		break;
 	}
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "conn.h"
 #include "dial.h"
 #include "exitcode.h"
@@ -43,6 +44,7 @@ static int	handler_start_loopback(struct conn *);
 static int	handler_start_stdio(struct conn *);
 static int	handler_start_exec(struct conn *);
 static int	handler_start_forward(struct conn *);
+static int	handler_start_broker(struct conn *);
 
 static const struct handler handler_table[] = {
 	{ SERVER_ECHO, "echo", 0, handler_start_loopback },
@@ -53,6 +55,7 @@ static const struct handler handler_table[] = {
 	{ SERVER_EXEC, "exec", HANDLER_RAW_ONLY | HANDLER_CHILD,
 	  handler_start_exec },
 	{ SERVER_FORWARD, "forward", HANDLER_RAW_ONLY, handler_start_forward },
+	{ SERVER_BROKER, "broker", HANDLER_RAW_ONLY, handler_start_broker },
 };
 
 const struct handler *
@@ -344,4 +347,11 @@ handler_start_forward(struct conn *c)
 	c->phase = CONN_CONNECTING;
 	return (dial_start_addrs(&c->dial, s->loop, s->fwd_addrs, s->nfwd,
 	    s->o->connect_ms, handler_backend_ready, c));
+}
+
+/* --broker: the connection joins the others; see broker.c. */
+static int
+handler_start_broker(struct conn *c)
+{
+	return (broker_join(&c->srv->broker, c));
 }

@@ -16,7 +16,8 @@ enum server_handler {
 	SERVER_STDIO,
 	SERVER_EXEC,
 	SERVER_BANNER,	/* --banner alone: send and close */
-	SERVER_FORWARD	/* --forward TARGET */
+	SERVER_FORWARD,	/* --forward TARGET */
+	SERVER_BROKER	/* --broker */
 };
 
 /* handler.flags */

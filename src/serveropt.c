@@ -65,7 +65,7 @@ server_set_handler(struct server_opts *o, enum server_handler h,
 {
 	if (o->handler_set && o->handler != h) {
 		*cause = args_cause("choose one of --echo, --upper, --discard, "
-		    "--stdio, --exec, --sh-exec, --forward");
+		    "--stdio, --exec, --sh-exec, --forward, --broker");
 		return (-1);
 	}
 	o->handler = h;
@@ -228,6 +228,8 @@ server_opts_set(struct server_opts *o, int id, const char *arg, char **cause)
 		return (server_set_handler(o, SERVER_DISCARD, cause));
 	case SERVER_OPT_STDIO:
 		return (server_set_handler(o, SERVER_STDIO, cause));
+	case SERVER_OPT_BROKER:
+		return (server_set_handler(o, SERVER_BROKER, cause));
 	case SERVER_OPT_EXEC:
 	case SERVER_OPT_SH_EXEC:
 		return (server_set_exec(o, id, arg, cause));

@@ -44,7 +44,8 @@ enum {
 	SERVER_OPT_PROXY_PROTOCOL,
 	SERVER_OPT_READY_FILE,
 	SERVER_OPT_ALLOW_FILE,
-	SERVER_OPT_DENY_FILE
+	SERVER_OPT_DENY_FILE,
+	SERVER_OPT_BROKER
 };
 
 /* The handler options every server has, for its args_opt table. */
@@ -96,6 +97,11 @@ enum {
 	  "--allow each CIDR in FILE (one per line, # comments)" }, \
 	{ "deny-file", 0, ARGS_REQUIRED, SERVER_OPT_DENY_FILE, "FILE", \
 	  "--deny each CIDR in FILE (one per line, # comments)" }
+
+/* Stream servers: clients talk to each other. */
+#define SERVER_BROKER_OPTION \
+	{ "broker", 0, ARGS_NONE, SERVER_OPT_BROKER, NULL, \
+	  "send each client's data to every other client (ncat --broker)" }
 
 /* Stream servers: relay each connection to a backend. */
 #define SERVER_FORWARD_OPTIONS \
