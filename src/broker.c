@@ -9,6 +9,7 @@
 
 #include "broker.h"
 #include "conn.h"
+#include "dump.h"
 #include "log.h"
 #include "loop.h"
 #include "stream.h"
@@ -55,6 +56,8 @@ broker_flush(struct broker_member *m)
 			conn_close(c, why);
 			return (-1);
 		}
+		if (c->relay.tap_cb != NULL)
+			conn_dump(c, DUMP_OUT, BUF_HEAD(&m->out), (size_t)n);
 		buf_consume(&m->out, (size_t)n);
 		m->sent += (uint64_t)n;
 		c->relay.last_active = loop_now(c->srv->loop);
@@ -177,6 +180,8 @@ broker_read(struct broker *b, struct broker_member *m)
 	}
 	m->in += (uint64_t)n;
 	c->relay.last_active = loop_now(c->srv->loop);
+	if (c->relay.tap_cb != NULL)
+		conn_dump(c, DUMP_IN, chunk, (size_t)n);
 	broker_fan_out(b, m, chunk, (size_t)n);
 	return (0);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "dump.h"
 #include "exitcode.h"
 #include "handler.h"
 #include "log.h"
@@ -149,6 +150,28 @@ conn_start_tls(struct conn *c)
 }
 
 void
+conn_dump(struct conn *c, int dir, const unsigned char *p, size_t n)
+{
+	if (dump_record(&c->srv->o->dump, dir, c->peer, c->dump_off[dir], p,
+	    n) == -1)
+		log_syserr("dump");
+	c->dump_off[dir] += n;
+}
+
+/* -o/-x: what the peer sent (read from it) and what it was sent. */
+static void
+conn_relay_tap(struct relay *r, int i, int wrote, const unsigned char *p,
+    size_t n, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (!wrote && r->pipes[i].c.src == &c->net)
+		conn_dump(c, DUMP_IN, p, n);
+	else if (wrote && r->pipes[i].c.dst == &c->net)
+		conn_dump(c, DUMP_OUT, p, n);
+}
+
+void
 conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
     const char *peer)
 {
@@ -175,6 +198,8 @@ conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
 	loop_timer_init(&c->linger, conn_linger_over, c);
 	relay_init(&c->relay, s->loop, conn_relay_done, c);
 	c->relay.pipe_done_cb = conn_pipe_done;
+	if (s->o->dump.raw_fd >= 0 || s->o->dump.hex_fd >= 0)
+		c->relay.tap_cb = conn_relay_tap;
 	conn_link(s, c);
 	log_event(LOG_VERBOSE, "accepted", c->peer, NULL, NULL);
 	conn_set_sockopts(s->o, fd);

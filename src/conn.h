@@ -66,6 +66,7 @@ struct conn {
 	struct dial		 dial;		/* --forward, while connecting */
 	struct tls_hs		 tlshs;		/* --tls, --forward-tls */
 	struct broker_member	 bm;		/* --broker */
+	uint64_t		 dump_off[2];	/* -o/-x: per direction */
 	int			 in_broker;
 	pid_t			 pid;		/* exec child until reaped */
 	int			 relay_over;	/* the relay has ended */
@@ -95,6 +96,9 @@ void	conn_cut(struct conn *, const char *);
 
 /* The exec child pid ended with status (from SIGCHLD). */
 void	conn_child_ended(struct conn *, int);
+
+/* -o/-x: records n bytes that moved in direction dir (DUMP_IN/OUT). */
+void	conn_dump(struct conn *, int, const unsigned char *, size_t);
 
 /* --keepalive, --nodelay on a connection's socket (or a backend's). */
 void	conn_set_sockopts(const struct server_opts *, int);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "dump.h"
 #include "frameopt.h"
 #include "handler.h"
 #include "sock.h"
@@ -52,6 +53,7 @@ struct server_opts {
 	size_t			 nfwd;
 	long long		 connect_ms;	/* -w: backend connect timeout */
 	int			 proxy_protocol; /* 0, 1 or 2 */
+	struct dump		 dump;		/* -o, -x */
 	struct tlsopt		 tls;		/* --tls: TLS from clients */
 	struct tlsopt		 fwd_tls;	/* --forward-tls: to backend */
 };

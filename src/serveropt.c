@@ -40,6 +40,7 @@ server_opts_init(struct server_opts *o)
 	o->mode = 0600;
 	o->peer_timeout_ms = 60000;
 	o->connect_ms = 10000;
+	o->dump.raw_fd = o->dump.hex_fd = -1;
 	tlsopt_init(&o->tls, 1);
 	tlsopt_init(&o->fwd_tls, 0);
 	frameopt_init(&o->frames, 0);
@@ -54,9 +55,14 @@ server_opts_free(struct server_opts *o)
 	free(o->fwd_addrs);
 	tlsopt_free(&o->tls);
 	tlsopt_free(&o->fwd_tls);
+	if (o->dump.raw_fd >= 0)
+		(void)close(o->dump.raw_fd);
+	if (o->dump.hex_fd >= 0)
+		(void)close(o->dump.hex_fd);
 	free(o->acl.allow);
 	free(o->acl.deny);
 	memset(o, 0, sizeof(*o));
+	o->dump.raw_fd = o->dump.hex_fd = -1;
 }
 
 static int
@@ -131,6 +137,23 @@ server_add_cidr_file(struct addr_cidr **list, size_t *n, const char *path,
 	}
 	(void)fclose(f);
 	return (rc);
+}
+
+/* -o FILE, -x FILE: appended to, made if missing. */
+static int
+server_open_dump(struct server_opts *o, int id, const char *arg, char **cause)
+{
+	int	*fd = id == SERVER_OPT_OUTPUT ? &o->dump.raw_fd :
+	    &o->dump.hex_fd;
+
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (*fd == -1) {
+		*cause = args_cause("%s: %s", arg, strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -230,6 +253,9 @@ server_opts_set(struct server_opts *o, int id, const char *arg, char **cause)
 		return (server_set_handler(o, SERVER_STDIO, cause));
 	case SERVER_OPT_BROKER:
 		return (server_set_handler(o, SERVER_BROKER, cause));
+	case SERVER_OPT_OUTPUT:
+	case SERVER_OPT_HEX_DUMP:
+		return (server_open_dump(o, id, arg, cause));
 	case SERVER_OPT_EXEC:
 	case SERVER_OPT_SH_EXEC:
 		return (server_set_exec(o, id, arg, cause));

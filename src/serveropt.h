@@ -45,7 +45,9 @@ enum {
 	SERVER_OPT_READY_FILE,
 	SERVER_OPT_ALLOW_FILE,
 	SERVER_OPT_DENY_FILE,
-	SERVER_OPT_BROKER
+	SERVER_OPT_BROKER,
+	SERVER_OPT_OUTPUT,
+	SERVER_OPT_HEX_DUMP
 };
 
 /* The handler options every server has, for its args_opt table. */
@@ -97,6 +99,13 @@ enum {
 	  "--allow each CIDR in FILE (one per line, # comments)" }, \
 	{ "deny-file", 0, ARGS_REQUIRED, SERVER_OPT_DENY_FILE, "FILE", \
 	  "--deny each CIDR in FILE (one per line, # comments)" }
+
+/* Stream servers: traffic dumps, each record with its peer. */
+#define SERVER_DUMP_OPTIONS \
+	{ "output", 'o', ARGS_REQUIRED, SERVER_OPT_OUTPUT, "FILE", \
+	  "append a copy of all data, both ways, to FILE" }, \
+	{ "hex-dump", 'x', ARGS_REQUIRED, SERVER_OPT_HEX_DUMP, "FILE", \
+	  "append a hex dump of all data (with the peer) to FILE" }
 
 /* Stream servers: clients talk to each other. */
 #define SERVER_BROKER_OPTION \
