@@ -3,7 +3,10 @@
 # Honors CONFIGURE_FLAGS and BUILD_DIR.
 
 SOCKIT_PACKAGES="build-essential autoconf automake libtool pkg-config check libsodium-dev libssl-dev"
-SOCKIT_TEST_PACKAGES="python3 socat netcat-openbsd zsh procps openssl"
+# The test peers: proxies (microsocks, tinyproxy), haproxy for the PROXY
+# protocol, nc/ncat/socat/openssl for interop, hexdump for the dumps.
+SOCKIT_TEST_PACKAGES="python3 socat netcat-openbsd ncat zsh procps openssl \
+    ca-certificates microsocks tinyproxy haproxy bsdextrautils"
 
 sockit_missing_packages() {
 	missing=""
