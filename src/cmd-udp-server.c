@@ -37,6 +37,8 @@ static const struct args_opt cmd_udp_server_options[] = {
 	  "run PROG [ARGS] per datagram; its output is the reply" },
 	{ "sh-exec", 'c', ARGS_REQUIRED, SERVER_OPT_SH_EXEC, "CMD",
 	  "run /bin/sh -c CMD per datagram; its output is the reply" },
+	{ "forward", 0, ARGS_REQUIRED, SERVER_OPT_FORWARD, "HOST:PORT",
+	  "relay each sender's datagrams to HOST:PORT, replies back" },
 	{ "banner", 0, ARGS_REQUIRED, SERVER_OPT_BANNER, "TEXT",
 	  "send TEXT to each new sender first; alone: as every reply" },
 	{ "allow", 0, ARGS_REQUIRED, SERVER_OPT_ALLOW, "CIDR",
@@ -47,7 +49,8 @@ static const struct args_opt cmd_udp_server_options[] = {
 	{ "peer-timeout", 0, ARGS_REQUIRED, SERVER_OPT_PEER_TIMEOUT, "SEC",
 	  "forget a sender silent for SEC (default 60)" },
 	{ "idle-timeout", 0, ARGS_REQUIRED, SERVER_OPT_IDLE, "SEC",
-	  "kill an --exec child running longer than SEC (default 10)" },
+	  "kill an --exec child after SEC (default 10); --forward: close "
+	  "a session idle for SEC (default 60)" },
 	{ "max-conns", 0, ARGS_REQUIRED, SERVER_OPT_MAX_CONNS, "N",
 	  "at most N --exec children at once (default 10000)" },
 	{ "drain", 0, ARGS_REQUIRED, SERVER_OPT_DRAIN, "SEC",

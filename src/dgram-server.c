@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "dgram-batch.h"
+#include "dgram-fwd.h"
 #include "dgram.h"
 #include "exitcode.h"
 #include "log.h"
@@ -32,6 +33,7 @@
 #define DG_QUEUE_MAX	(4 * 1024 * 1024)
 #define DG_EXEC_TIMEOUT	10000		/* ms, without --idle-timeout */
 #define DG_SOCKBUF	(4 * 1024 * 1024)
+#define DG_FWD_IDLE_MS	60000		/* --forward sessions */
 
 struct dg_peer {
 	struct dg_peer		*next;
@@ -105,6 +107,7 @@ struct dg_server {
 	unsigned long long	  total;
 	struct log_xfer		  sum;
 	long long		  started;
+	struct dgfwd		  fwd;		/* --forward */
 };
 
 static void	dg_update_mask(struct dg_server *);
@@ -196,7 +199,9 @@ dg_peer_close(struct dg_server *s, struct dg_peer *p, const char *why)
 	x.in = p->in;
 	x.out = p->out;
 	x.secs = (double)(p->last - p->first) / 1000.0;
-	log_event(LOG_VERBOSE, "closed", name, &x, why);
+	log_event_kv(why != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed", name, &x,
+	    why, "backend",
+	    s->o->handler == SERVER_FORWARD ? s->o->forward : NULL);
 	s->sum.in += p->in;
 	s->sum.out += p->out;
 	s->npeers--;
@@ -631,6 +636,38 @@ dg_to_stdout(struct dg_server *s, const unsigned char *data, size_t n)
 	}
 }
 
+/* --forward: a backend's reply goes to its session's client. */
+static void
+dg_fwd_reply(const struct sockaddr_storage *sa, socklen_t len,
+    const unsigned char *p, size_t n, void *arg)
+{
+	struct dg_server	*s = arg;
+	struct dg_peer		*peer;
+
+	if ((peer = dg_peer_get(s, sa, len)) != NULL) {
+		peer->out += (unsigned long long)n;
+		peer->last = loop_now(s->loop);
+	}
+	dg_send(s, sa, len, p, n);
+}
+
+/* A --forward session ended: so does the record of its peer. */
+static void
+dg_fwd_end(const struct sockaddr_storage *sa, socklen_t len, const char *why,
+    void *arg)
+{
+	struct dg_server	*s = arg;
+	struct dg_peer		**pp, *p;
+
+	for (pp = &s->peers[dg_hash(sa, len)]; (p = *pp) != NULL;
+	    pp = &p->next)
+		if (p->len == len && memcmp(&p->sa, sa, len) == 0) {
+			*pp = p->next;
+			dg_peer_close(s, p, why);
+			return;
+		}
+}
+
 static void
 dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
     socklen_t len, unsigned char *data, size_t n)
@@ -653,9 +690,11 @@ dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
 	case SERVER_BANNER:
 		dg_send(s, sa, len, s->o->banner, s->o->banner_len);
 		break;
+	case SERVER_FORWARD:
+		dgfwd_datagram(&s->fwd, sa, len, data, n);
+		break;
 	case SERVER_DISCARD:
-	case SERVER_FORWARD:	/* not offered by the datagram commands */
-	case SERVER_BROKER:
+	case SERVER_BROKER:	/* not offered by the datagram commands */
 		break;
 	}
 }
@@ -925,6 +964,13 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 		log_syserr("datagram server");
 		return (-1);
 	}
+	/* UDP sessions live 60 s without traffic unless told otherwise. */
+	if (o->handler == SERVER_FORWARD && dgfwd_init(&s->fwd, s->loop,
+	    &o->fwd_addrs[0], o->forward, o->idle_ms > 0 ? o->idle_ms :
+	    DG_FWD_IDLE_MS, o->max_conns, dg_fwd_reply, dg_fwd_end, s) == -1) {
+		log_syserr("--forward");
+		return (-1);
+	}
 	dg_update_mask(s);
 	return (0);
 }
@@ -950,6 +996,7 @@ dg_teardown(struct dg_server *s)
 			(void)close(s->jobs->out);
 		dg_job_free(s, s->jobs);
 	}
+	dgfwd_free(&s->fwd);
 	buf_free(&s->inb);
 	dgb_free(&s->batch);
 	loop_free(s->loop);

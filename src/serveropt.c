@@ -544,6 +544,15 @@ server_cmd_serve(struct server_opts *o, const struct cmd_entry *self,
 	}
 	o->stats = sockit_config.stats;
 	o->fwd.family = sockit_config.family;
+	if (o->handler == SERVER_FORWARD && (cmd->dgram || o->dgram)) {
+		/* A datagram server forwards datagrams, to HOST:PORT. */
+		if (o->dgram || o->fwd.path != NULL) {
+			log_error("--forward of datagrams takes HOST:PORT, on "
+			    "udp-server");
+			return (SOCKIT_EXIT_USAGE);
+		}
+		o->fwd.socktype = SOCK_DGRAM;
+	}
 	if (o->handler == SERVER_FORWARD && server_cmd_resolve_backend(o) == -1)
 		return (SOCKIT_EXIT_RUNTIME);
 	/* Before the socket exists: a stop request then waits for us. */
