@@ -22,6 +22,8 @@ sshl_chan_init(struct sshl_chan *c, int fd)
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	stream_socket_init(&c->net, fd);
+	c->net.flags |= STREAM_NOCLOSE;
 	(void)frame_spec_parse("len32", &c->spec, err);
 	/* Before authentication a peer may make us buffer very little. */
 	c->spec.max_len = SSHL_HANDSHAKE_MAX;
@@ -128,9 +130,7 @@ sshl_chan_flush(struct sshl_chan *c)
 	ssize_t	n;
 
 	while (c->outb.len > 0) {
-		n = write(c->fd, BUF_HEAD(&c->outb), c->outb.len);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = stream_write(&c->net, BUF_HEAD(&c->outb), c->outb.len);
 		if (n == -1)
 			return (errno == EAGAIN || errno == EWOULDBLOCK ? 0 :
 			    -1);
@@ -146,9 +146,7 @@ sshl_chan_fill(struct sshl_chan *c)
 
 	if (buf_reserve(&c->inb, 65536) == -1)
 		return (-1);
-	do {
-		n = read(c->fd, BUF_TAIL(&c->inb), BUF_SPACE(&c->inb));
-	} while (n == -1 && errno == EINTR);
+	n = stream_read(&c->net, BUF_TAIL(&c->inb), BUF_SPACE(&c->inb));
 	if (n > 0)
 		c->inb.len += (size_t)n;
 	return (n);

@@ -10,11 +10,13 @@
 #include "frame.h"
 #include "loop.h"
 #include "sshl.h"
+#include "stream.h"
 
 #define SSHL_HANDSHAKE_MAX	256	/* largest message before auth */
 
 struct sshl_chan {
 	int			 fd;
+	struct stream		 net;		/* over fd, which it leaves open */
 	struct frame_spec	 spec;		/* len32, bounded */
 	struct frame_dec	 dec;
 	struct buf		 inb;

@@ -332,12 +332,10 @@ sshl_linger_on_fd(struct loop *l, int fd, int mask, void *arg)
 	(void)l;
 	(void)mask;
 	while (s->lingered < SSHL_LINGER_BYTES) {
-		if ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if ((n = stream_read(&s->chan.net, buf, sizeof(buf))) > 0) {
 			s->lingered += (size_t)n;
 			continue;
 		}
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		break;
@@ -356,7 +354,7 @@ sshl_linger_start(struct sshl_sess *s)
 	int	fd = s->chan.fd;
 
 	if (loop_set_fd(s->loop, s->sigfd, LOOP_READABLE, sshl_late_on_signal,
-	    s) == -1 || shutdown(fd, SHUT_WR) == -1 ||
+	    s) == -1 || stream_shutdown(&s->chan.net) == -1 ||
 	    sshl_phase_timer(s, sshl_linger_on_timer, SSHL_LINGER_MS) == -1 ||
 	    loop_set_fd(s->loop, fd, LOOP_READABLE, sshl_linger_on_fd, s) == -1)
 		sshl_sess_end(s);
