@@ -233,7 +233,7 @@ conn_close(struct conn *c, const char *why)
 	struct server	*s = c->srv;
 	struct log_xfer	 x;
 
-	if (why == NULL && c->why[0] != '\0')
+	if (why == NULL && c->why != NULL)
 		why = c->why;
 	x.in = c->in_broker ? c->bm.in : relay_bytes_from(&c->relay, &c->net);
 	x.out = c->in_broker ? c->bm.sent : relay_bytes_to(&c->relay,
@@ -253,6 +253,7 @@ conn_close(struct conn *c, const char *why)
 	conn_release_streams(c);
 	c->phase = CONN_CLOSED;
 	conn_unlink(s, c);
+	free(c->why);
 	free(c);
 	server_conn_gone(s, NULL);
 }
@@ -273,7 +274,8 @@ conn_fail(struct conn *c, int code, const char *why)
 		return;
 	c->failed = 1;
 	c->srv->exit_code = code;
-	snprintf(c->why, sizeof(c->why), "%s", why);
+	free(c->why);
+	c->why = strdup(why);
 }
 
 /*
@@ -426,8 +428,10 @@ conn_child_ended(struct conn *c, int status)
 
 	c->pid = 0;
 	if (spawn_status_str(status, what, sizeof(what))[0] != '\0' &&
-	    !c->failed)
-		snprintf(c->why, sizeof(c->why), "%s", what);
+	    !c->failed) {
+		free(c->why);
+		c->why = strdup(what);
+	}
 	if (c->relay_over) {
 		conn_close(c, NULL);
 		return;

@@ -21,6 +21,12 @@
 
 struct server_opts;
 
+/*
+ * A peer's name: "[v6addr]:port" (at most 54 bytes) or a Unix peer's
+ * "pid=N,uid=N"; no paths, so less than SOCK_ADDR_LEN will do.
+ */
+#define CONN_PEER_LEN	64
+
 /* Where a connection is in its life. */
 enum conn_phase {
 	CONN_STARTING,		/* accepted, handler not started yet */
@@ -72,8 +78,8 @@ struct conn {
 	int			 relay_over;	/* the relay has ended */
 	int			 failed;	/* ended by an error */
 	struct sockaddr_storage	 peer_sa;
-	char			 peer[SOCK_ADDR_LEN];
-	char			 why[128];	/* how it ended, or "" */
+	char			 peer[CONN_PEER_LEN];
+	char			*why;		/* how it ended, or NULL */
 	long long		 started;
 	struct relay		 relay;
 	struct loop_timer	 idle;

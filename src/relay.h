@@ -42,19 +42,19 @@ struct relay_pipe_conf {
 						   smaller reads stay in cache */
 	uint64_t		 limit;		/* stop after this many bytes
 						   read (0: no limit) */
-	int			 shutdown_dst;	/* end dst's write side at EOF */
-	int			 partial_ok;	/* a last unterminated message
+	unsigned int		 shutdown_dst:1;	/* end dst's write side at EOF */
+	unsigned int		 partial_ok:1;	/* a last unterminated message
 						   at EOF is a message */
-	int			 free_idle;	/* release empty buffers */
-	int			 kernel_drop;	/* a raw discard pipe from a
+	unsigned int		 free_idle:1;	/* release empty buffers */
+	unsigned int		 kernel_drop:1;	/* a raw discard pipe from a
 						   socket: recv(MSG_TRUNC) */
-	int			 ends_relay;	/* its end ends the relay */
-	int			 crlf;		/* raw: LF becomes CRLF, an
+	unsigned int		 ends_relay:1;	/* its end ends the relay */
+	unsigned int		 crlf:1;		/* raw: LF becomes CRLF, an
 						   existing CRLF stays (nc -C) */
-	int			 dst_gone_drains; /* dst went away (EPIPE,
+	unsigned int		 dst_gone_drains:1; /* dst went away (EPIPE,
 						   reset): drop the rest of
 						   src instead of failing */
-	int			 zero_copy;	/* splice(2) through a kernel
+	unsigned int		 zero_copy:1;	/* splice(2) through a kernel
 						   pipe when both ends are
 						   plain fds and the pipe is
 						   raw */
@@ -78,11 +78,11 @@ struct relay_pipe {
 	struct buf		 outb;	/* output waiting for dst */
 	uint64_t		 nread;
 	uint64_t		 nwritten;
-	int			 eof;	/* src is finished */
-	int			 done;	/* eof, flushed and shut down */
-	int			 shut_wait; /* dst's shutdown said EAGAIN */
-	int			 dst_gone;  /* dst_gone_drains happened */
-	int			 last_cr;   /* crlf: last byte out was \r */
+	unsigned int		 eof:1;	/* src is finished */
+	unsigned int		 done:1;	/* eof, flushed and shut down */
+	unsigned int		 shut_wait:1; /* dst's shutdown said EAGAIN */
+	unsigned int		 dst_gone:1;  /* dst_gone_drains happened */
+	unsigned int		 last_cr:1;   /* crlf: last byte out was \r */
 	int			 kp[2];	    /* zero copy: the kernel pipe,
 					       or -1 */
 	size_t			 kp_len;    /* bytes in it */
