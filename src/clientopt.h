@@ -95,6 +95,16 @@ enum {
 	{ "proxy-dns", 0, ARGS_REQUIRED, CLIENT_OPT_PROXY_DNS, "remote|local", \
 	  "who resolves the target's name (default remote)" }
 
+/*
+ * The reply options of datagram clients (udp-client, unix-client
+ * --dgram), parsed by client_opts_set().
+ */
+#define DGRAM_CLIENT_OPTIONS \
+	{ "reply-timeout", 0, ARGS_REQUIRED, CLIENT_OPT_REPLY_TIMEOUT, "SEC", \
+	  "after stdin EOF stop when no reply came for SEC (default 1)" }, \
+	{ "expect-replies", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT_REPLIES, "N", \
+	  "expect N replies, not one per datagram (fewer: exit 6)" }
+
 void	client_opts_init(struct client_opts *);
 void	client_opts_free(struct client_opts *);
 int	client_opts_set(struct client_opts *, int, const char *, char **);

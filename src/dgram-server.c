@@ -80,6 +80,7 @@ struct dg_job {
 
 struct dg_server {
 	const struct server_opts *o;
+	const struct handler	 *h;
 	struct loop		 *loop;
 	int			  fd;
 	int			  sigfd;
@@ -184,7 +185,7 @@ dg_peer_get(struct dg_server *s, const struct sockaddr_storage *sa,
 	dg_peer_name(sa, len, name, sizeof(name));
 	log_event(LOG_VERBOSE, "accepted", name, NULL, NULL);
 	/* A banner greets a new sender before its first reply. */
-	if (s->o->banner_len > 0 && s->o->handler != SERVER_BANNER)
+	if (s->o->banner_len > 0 && (s->h->flags & HANDLER_GREETS))
 		dg_send(s, sa, len, s->o->banner, s->o->banner_len);
 	return (p);
 }
@@ -668,35 +669,57 @@ dg_fwd_end(const struct sockaddr_storage *sa, socklen_t len, const char *why,
 		}
 }
 
-static void
-dg_handle(struct dg_server *s, const struct sockaddr_storage *sa,
+/* The handler table's datagram entries (src/handler.c). */
+
+void
+dgram_on_echo(struct dg_server *s, const struct sockaddr_storage *sa,
     socklen_t len, unsigned char *data, size_t n)
 {
-	switch (s->o->handler) {
-	case SERVER_UPPER:
-		relay_upper(data, n);
-		/* FALLTHROUGH */
-	case SERVER_ECHO:
-		dg_send(s, sa, len, data, n);
-		break;
-	case SERVER_STDIO:
-		memcpy(&s->last, sa, len);
-		s->lastlen = len;
-		dg_to_stdout(s, data, n);
-		break;
-	case SERVER_EXEC:
-		dg_exec(s, sa, len, data, n);
-		break;
-	case SERVER_BANNER:
-		dg_send(s, sa, len, s->o->banner, s->o->banner_len);
-		break;
-	case SERVER_FORWARD:
-		dgfwd_datagram(&s->fwd, sa, len, data, n);
-		break;
-	case SERVER_DISCARD:
-	case SERVER_BROKER:	/* not offered by the datagram commands */
-		break;
-	}
+	dg_send(s, sa, len, data, n);
+}
+
+void
+dgram_on_upper(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+	relay_upper(data, n);
+	dg_send(s, sa, len, data, n);
+}
+
+void
+dgram_on_discard(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+}
+
+void
+dgram_on_stdio(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+	memcpy(&s->last, sa, len);
+	s->lastlen = len;
+	dg_to_stdout(s, data, n);
+}
+
+void
+dgram_on_exec(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+	dg_exec(s, sa, len, data, n);
+}
+
+void
+dgram_on_banner(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+	dg_send(s, sa, len, s->o->banner, s->o->banner_len);
+}
+
+void
+dgram_on_forward(struct dg_server *s, const struct sockaddr_storage *sa,
+    socklen_t len, unsigned char *data, size_t n)
+{
+	dgfwd_datagram(&s->fwd, sa, len, data, n);
 }
 
 /* One received datagram: access control, bookkeeping, the handler. */
@@ -722,11 +745,10 @@ dg_deliver(struct dg_server *s, struct dgb_msg *m)
 	if ((p = dg_peer_get(s, &m->sa, m->salen)) != NULL) {
 		p->in += (unsigned long long)m->len;
 		p->last = loop_now(s->loop);
-		if (s->o->handler == SERVER_ECHO ||
-		    s->o->handler == SERVER_UPPER)
+		if (s->h->flags & HANDLER_REPLIES)
 			p->out += (unsigned long long)m->len;
 	}
-	dg_handle(s, &m->sa, m->salen, m->data, m->len);
+	s->h->dgram(s, &m->sa, m->salen, m->data, m->len);
 }
 
 /*
@@ -943,7 +965,8 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	s->o = o;
 	s->fd = fd;
 	s->local = dgram_local_spec(&o->frames);
-	s->stdin_open = o->handler == SERVER_STDIO;
+	s->h = handler_get(o->handler);
+	s->stdin_open = (s->h->flags & HANDLER_STDIN) != 0;
 	frame_dec_init(&s->dec, s->local);
 	if (dgb_init(&s->batch, DG_BUFSIZE) == -1 ||
 	    (s->loop = loop_new()) == NULL) {
@@ -959,7 +982,7 @@ dg_setup(struct dg_server *s, const struct server_opts *o, int fd)
 	dg_grow_buffers(fd);
 	if ((s->sigfd = sig_open(sigs)) == -1 ||
 	    loop_set_fd(s->loop, s->sigfd, LOOP_READABLE, dg_signal, s) == -1 ||
-	    (o->handler == SERVER_STDIO && loop_set_fd(s->loop, STDIN_FILENO,
+	    (s->stdin_open && loop_set_fd(s->loop, STDIN_FILENO,
 	    LOOP_READABLE, dg_stdin_readable, s) == -1)) {
 		log_syserr("datagram server");
 		return (-1);

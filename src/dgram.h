@@ -9,21 +9,10 @@
 
 #include "addr.h"
 #include "client.h"
-#include "clientopt.h"
 #include "server.h"
 
 /* The largest UDP payload over IPv4. */
 #define DGRAM_UDP_MAX	65507
-
-/*
- * The reply options of datagram clients (udp-client, unix-client
- * --dgram), parsed by client_opts_set().
- */
-#define DGRAM_CLIENT_OPTIONS \
-	{ "reply-timeout", 0, ARGS_REQUIRED, CLIENT_OPT_REPLY_TIMEOUT, "SEC", \
-	  "after stdin EOF stop when no reply came for SEC (default 1)" }, \
-	{ "expect-replies", 0, ARGS_REQUIRED, CLIENT_OPT_EXPECT_REPLIES, "N", \
-	  "expect N replies, not one per datagram (fewer: exit 6)" }
 
 /* Serves datagrams on a bound socket until SIGINT/SIGTERM; exit code. */
 int	dgram_serve(const struct server_opts *, int);
@@ -43,5 +32,27 @@ int	dgram_client_unix(const struct client_opts *, const struct addr_unix *,
 
 /* The local framing of a datagram command. */
 const struct frame_spec *dgram_local_spec(const struct frame_opts *);
+
+struct dg_server;
+
+/*
+ * What each handler does with one datagram (the handler table's dgram
+ * entries, src/handler.c): echo, upper, discard, stdio, exec, banner,
+ * forward.  data may be changed in place.
+ */
+void	dgram_on_echo(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
+void	dgram_on_upper(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
+void	dgram_on_discard(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
+void	dgram_on_stdio(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
+void	dgram_on_exec(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
+void	dgram_on_banner(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
+void	dgram_on_forward(struct dg_server *, const struct sockaddr_storage *,
+	    socklen_t, unsigned char *, size_t);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "broker.h"
 #include "conn.h"
+#include "dgram.h"
 #include "dial.h"
 #include "exitcode.h"
 #include "handler.h"
@@ -47,15 +48,22 @@ static int	handler_start_forward(struct conn *);
 static int	handler_start_broker(struct conn *);
 
 static const struct handler handler_table[] = {
-	{ SERVER_ECHO, "echo", 0, handler_start_loopback },
-	{ SERVER_UPPER, "upper", 0, handler_start_loopback },
-	{ SERVER_DISCARD, "discard", 0, handler_start_loopback },
-	{ SERVER_BANNER, "banner", 0, handler_start_loopback },
-	{ SERVER_STDIO, "stdio", HANDLER_ONCE, handler_start_stdio },
-	{ SERVER_EXEC, "exec", HANDLER_RAW_ONLY | HANDLER_CHILD,
-	  handler_start_exec },
-	{ SERVER_FORWARD, "forward", HANDLER_RAW_ONLY, handler_start_forward },
-	{ SERVER_BROKER, "broker", HANDLER_RAW_ONLY, handler_start_broker },
+	{ SERVER_ECHO, "echo", HANDLER_REPLIES | HANDLER_GREETS,
+	  handler_start_loopback, dgram_on_echo },
+	{ SERVER_UPPER, "upper", HANDLER_REPLIES | HANDLER_GREETS,
+	  handler_start_loopback, dgram_on_upper },
+	{ SERVER_DISCARD, "discard", HANDLER_GREETS, handler_start_loopback,
+	  dgram_on_discard },
+	{ SERVER_BANNER, "banner", 0, handler_start_loopback,
+	  dgram_on_banner },
+	{ SERVER_STDIO, "stdio", HANDLER_ONCE | HANDLER_STDIN | HANDLER_GREETS,
+	  handler_start_stdio, dgram_on_stdio },
+	{ SERVER_EXEC, "exec", HANDLER_RAW_ONLY | HANDLER_CHILD |
+	  HANDLER_GREETS, handler_start_exec, dgram_on_exec },
+	{ SERVER_FORWARD, "forward", HANDLER_RAW_ONLY | HANDLER_GREETS,
+	  handler_start_forward, dgram_on_forward },
+	{ SERVER_BROKER, "broker", HANDLER_RAW_ONLY, handler_start_broker,
+	  NULL },
 };
 
 const struct handler *
