@@ -46,10 +46,7 @@ client_opts_free(struct client_opts *o)
 	free(o->proxy.user);
 	free(o->scan_ports);
 	tlsopt_free(&o->tls);
-	if (o->dump.raw_fd >= 0)
-		(void)close(o->dump.raw_fd);
-	if (o->dump.hex_fd >= 0)
-		(void)close(o->dump.hex_fd);
+	dump_close(&o->dump);
 	memset(o, 0, sizeof(*o));
 	o->dump.raw_fd = o->dump.hex_fd = -1;
 }
@@ -106,38 +103,22 @@ client_set_proxy_auth(struct client_opts *o, const char *arg, char **cause)
 static int
 client_set_exec(struct client_opts *o, int id, const char *arg, char **cause)
 {
-	if (o->exec.argv != NULL || o->exec.shell != NULL) {
-		*cause = args_cause("choose one of --exec and --sh-exec");
-		return (-1);
-	}
-	if (id == CLIENT_OPT_SH_EXEC) {
-		o->exec.shell = xstrdup(arg);
+	if (spawn_cmd_parse(&o->exec, id == CLIENT_OPT_SH_EXEC, arg) == 0)
 		return (0);
-	}
-	if ((o->exec.argv = spawn_split(arg)) == NULL) {
-		*cause = args_cause("--exec: empty command");
-		return (-1);
-	}
-	return (0);
+	*cause = args_cause("%s", errno == EEXIST ? "choose one of --exec and "
+	    "--sh-exec" : "--exec: empty command");
+	return (-1);
 }
 
-/* -o FILE, -x FILE: appended to, made if missing. */
+/* -o FILE, -x FILE. */
 static int
 client_open_dump(struct client_opts *o, int id, const char *arg,
     char **cause)
 {
-	int	*fd = id == CLIENT_OPT_OUTPUT ? &o->dump.raw_fd :
-	    &o->dump.hex_fd;
-
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (*fd == -1) {
-		*cause = args_cause("%s %s: %s", id == CLIENT_OPT_OUTPUT ?
-		    "--output" : "--hex-dump", arg, strerror(errno));
-		return (-1);
-	}
-	return (0);
+	if (dump_open(&o->dump, id == CLIENT_OPT_OUTPUT, arg) == 0)
+		return (0);
+	*cause = args_cause("%s: %s", arg, strerror(errno));
+	return (-1);
 }
 
 /* The options that take a word from a short list. */

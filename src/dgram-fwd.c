@@ -33,13 +33,7 @@ struct dgfwd_session {
 static unsigned
 dgfwd_hash(const struct sockaddr_storage *sa, socklen_t len)
 {
-	const unsigned char	*p = (const unsigned char *)sa;
-	unsigned		 h = 2166136261u;
-	socklen_t		 i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return (h % DGFWD_BUCKETS);
+	return (sock_addr_hash(sa, len) % DGFWD_BUCKETS);
 }
 
 static void

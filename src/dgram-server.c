@@ -146,13 +146,7 @@ dgram_local_spec(const struct frame_opts *f)
 static unsigned
 dg_hash(const struct sockaddr_storage *sa, socklen_t len)
 {
-	const unsigned char	*p = (const unsigned char *)sa;
-	unsigned		 h = 2166136261u;
-	socklen_t		 i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return (h % DG_BUCKETS);
+	return (sock_addr_hash(sa, len) % DG_BUCKETS);
 }
 
 static void

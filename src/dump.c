@@ -4,14 +4,41 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dump.h"
 #include "sock.h"
 
 #define DUMP_LINE	78	/* one hexdump -C line with its newline */
+
+int
+dump_open(struct dump *d, int raw, const char *path)
+{
+	int	*fd = raw ? &d->raw_fd : &d->hex_fd;
+	int	 nfd;
+
+	if ((nfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0644)) == -1)
+		return (-1);
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = nfd;
+	return (0);
+}
+
+void
+dump_close(struct dump *d)
+{
+	if (d->raw_fd >= 0)
+		(void)close(d->raw_fd);
+	if (d->hex_fd >= 0)
+		(void)close(d->hex_fd);
+	d->raw_fd = d->hex_fd = -1;
+}
 
 size_t
 dump_hex_size(const char *peer, size_t n)

@@ -28,6 +28,15 @@ struct dump {
 };
 
 /*
+ * Opens path for -o (raw 1) or -x (raw 0): appended to, made if
+ * missing, close-on-exec.  Returns 0 or -1 with errno.
+ */
+int	dump_open(struct dump *, int, const char *);
+
+/* Closes what dump_open opened. */
+void	dump_close(struct dump *);
+
+/*
  * Formats one hex record into out (which must hold
  * dump_hex_size(peer, n) bytes) and returns its length.
  */

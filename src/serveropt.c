@@ -55,10 +55,7 @@ server_opts_free(struct server_opts *o)
 	free(o->fwd_addrs);
 	tlsopt_free(&o->tls);
 	tlsopt_free(&o->fwd_tls);
-	if (o->dump.raw_fd >= 0)
-		(void)close(o->dump.raw_fd);
-	if (o->dump.hex_fd >= 0)
-		(void)close(o->dump.hex_fd);
+	dump_close(&o->dump);
 	free(o->acl.allow);
 	free(o->acl.deny);
 	memset(o, 0, sizeof(*o));
@@ -139,21 +136,14 @@ server_add_cidr_file(struct addr_cidr **list, size_t *n, const char *path,
 	return (rc);
 }
 
-/* -o FILE, -x FILE: appended to, made if missing. */
+/* -o FILE, -x FILE. */
 static int
 server_open_dump(struct server_opts *o, int id, const char *arg, char **cause)
 {
-	int	*fd = id == SERVER_OPT_OUTPUT ? &o->dump.raw_fd :
-	    &o->dump.hex_fd;
-
-	if (*fd >= 0)
-		(void)close(*fd);
-	*fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (*fd == -1) {
-		*cause = args_cause("%s: %s", arg, strerror(errno));
-		return (-1);
-	}
-	return (0);
+	if (dump_open(&o->dump, id == SERVER_OPT_OUTPUT, arg) == 0)
+		return (0);
+	*cause = args_cause("%s: %s", arg, strerror(errno));
+	return (-1);
 }
 
 static int
@@ -175,15 +165,11 @@ server_set_exec(struct server_opts *o, int id, const char *arg, char **cause)
 {
 	if (server_set_handler(o, SERVER_EXEC, cause) == -1)
 		return (-1);
-	if (id == SERVER_OPT_SH_EXEC) {
-		o->exec.shell = xstrdup(arg);
+	if (spawn_cmd_parse(&o->exec, id == SERVER_OPT_SH_EXEC, arg) == 0)
 		return (0);
-	}
-	if ((o->exec.argv = spawn_split(arg)) == NULL) {
-		*cause = args_cause("--exec: empty command");
-		return (-1);
-	}
-	return (0);
+	*cause = args_cause("%s", errno == EEXIST ? "choose one of --exec and "
+	    "--sh-exec" : "--exec: empty command");
+	return (-1);
 }
 
 /* Numeric and timing options. */

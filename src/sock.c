@@ -650,6 +650,18 @@ sock_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
 	}
 }
 
+unsigned
+sock_addr_hash(const struct sockaddr_storage *sa, socklen_t len)
+{
+	const unsigned char	*p = (const unsigned char *)sa;
+	unsigned		 h = 2166136261u;	/* FNV-1a */
+	socklen_t		 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return (h);
+}
+
 void
 sock_local_str(int fd, char *buf, size_t size)
 {

@@ -144,6 +144,9 @@ int	sock_send_full(int);
  */
 void	sock_addr_str(const struct sockaddr *, socklen_t, char *, size_t);
 
+/* A hash of the bytes of a socket address, for tables of peers. */
+unsigned	sock_addr_hash(const struct sockaddr_storage *, socklen_t);
+
 /* The local and the peer address of fd, formatted as above. */
 void	sock_local_str(int, char *, size_t);
 void	sock_peer_str(int, char *, size_t);

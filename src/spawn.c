@@ -30,6 +30,7 @@ spawn_split(const char *line)
 	if ((argv = calloc(1, slots * sizeof(*argv) + strlen(line) + 1)) ==
 	    NULL)
 		return (NULL);
+	errno = 0;
 	copy = (char *)(argv + slots);
 	memcpy(copy, line, strlen(line) + 1);
 	for (w = strtok_r(copy, " \t\n", &save); w != NULL;
@@ -120,6 +121,26 @@ spawn_check(const struct spawn_cmd *cmd, char *err, size_t len)
 		errno = saved;
 	}
 	return (-1);
+}
+
+int
+spawn_cmd_parse(struct spawn_cmd *cmd, int shell, const char *arg)
+{
+	if (cmd->argv != NULL || cmd->shell != NULL) {
+		errno = EEXIST;
+		return (-1);
+	}
+	if (shell) {
+		if ((cmd->shell = strdup(arg)) == NULL)
+			return (-1);
+		return (0);
+	}
+	if ((cmd->argv = spawn_split(arg)) == NULL) {
+		if (errno != ENOMEM)
+			errno = EINVAL;
+		return (-1);
+	}
+	return (0);
 }
 
 /* In the child: wire the fds to stdin/stdout and exec; never returns. */

@@ -30,6 +30,13 @@ char	**spawn_split(const char *);
 int	spawn_check(const struct spawn_cmd *, char *, size_t);
 
 /*
+ * Sets cmd from an --exec argument (shell 0: split on blanks) or an
+ * --sh-exec one (shell 1).  Returns 0, or -1 with errno: EINVAL for an
+ * empty command, EEXIST when cmd was already set, ENOMEM.
+ */
+int	spawn_cmd_parse(struct spawn_cmd *, int, const char *);
+
+/*
  * Forks a child with in as its stdin and out as its stdout (the same fd
  * for a connection; stderr stays), the given
  * SOCKIT_PEER and SOCKIT_LOCAL in its environment and default signal
