@@ -14,9 +14,23 @@ start_server c tcp-server 0
 lo=$((b_PORT - 499))
 [ "$lo" -gt 1024 ] || lo=1025
 list="$a_PORT,$lo-$((lo + 997)),$c_PORT"
-want=$(printf '%s\n' "$a_PORT" $(seq "$lo" $((lo + 997))) "$c_PORT" |
-    grep -x -e "$a_PORT" -e "$b_PORT" -e "$c_PORT" |
-    sed 's/^/127.0.0.1 /; s/$/ open/')
+# The oracle: the ports of the list that accept a python3 connect now
+# (ours, and whatever else on this machine may listen in that range).
+want=$(python3 - "$a_PORT" "$lo" $((lo + 997)) "$c_PORT" <<'PY'
+import socket, sys
+a, lo, hi, c = (int(x) for x in sys.argv[1:])
+for p in [a] + list(range(lo, hi + 1)) + [c]:
+    s = socket.socket()
+    s.settimeout(2)
+    if s.connect_ex(('127.0.0.1', p)) == 0:
+        print('127.0.0.1 %d open' % p)
+    s.close()
+PY
+)
+for p in "$a_PORT" "$b_PORT" "$c_PORT"; do
+	printf '%s\n' "$want" | grep -qx "127.0.0.1 $p open" ||
+	    fail "the oracle does not see our server on $p"
+done
 t0=$(date +%s%N)
 "$SOCKIT" tcp-client -z 127.0.0.1 "$list" > "$T/out" 2> "$T/err"
 rc=$?
