@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,12 +271,14 @@ proxy_http_reply(const unsigned char *p, size_t len, size_t *used, char *why)
 	}
 	*used = (size_t)(end - p) + 4;
 	line = (size_t)((const unsigned char *)memchr(p, '\r', *used) - p);
+	/* The head is not NUL-terminated: read the three digits in place. */
 	if (line < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' ||
-	    sscanf((const char *)p + 9, "%3d", &status) != 1) {
+	    !isdigit(p[9]) || !isdigit(p[10]) || !isdigit(p[11])) {
 		snprintf(why, PROXY_MSG_MAX, "not an HTTP reply: \"%.*s\"",
 		    (int)(line > 60 ? 60 : line), (const char *)p);
 		return (PROXY_BAD_REPLY);
 	}
+	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	if (status >= 200 && status < 300)
 		return (PROXY_OK);
 	snprintf(why, PROXY_MSG_MAX, "the proxy said \"%.*s\"",
