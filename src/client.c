@@ -409,7 +409,12 @@ static void
 client_idle_timer(struct loop *l, struct loop_timer *t, void *arg)
 {
 	struct client_session	*cs = arg;
-	long long		 quiet = loop_now(l) - cs->relay.last_active;
+	long long		 last, quiet;
+
+	/* The script's steps count as traffic too; then the relay's. */
+	last = cs->relay.last_active > cs->script.last_active ?
+	    cs->relay.last_active : cs->script.last_active;
+	quiet = loop_now(l) - last;
 
 	if (quiet < cs->o->idle_ms) {
 		(void)loop_timer_set(l, t, cs->o->idle_ms - quiet);
@@ -644,12 +649,9 @@ client_start_relay(struct client_session *cs, struct stream *lin,
 	if (client_dumping(cs->o))
 		cs->relay.tap_cb = client_relay_tap;
 	client_add_pipes(cs, lin, lout);
-	if (n > 0) {
-		if (relay_prepend(&cs->relay, CLIENT_PIPE_IN, leftover, n) == -1)
-			return (-1);
-		if (client_dumping(cs->o))
-			client_tap(cs, DUMP_IN, leftover, n);
-	}
+	if (n > 0 && relay_inject(&cs->relay, CLIENT_PIPE_IN, leftover,
+	    n) == -1)
+		return (-1);
 	if (cs->o->idle_ms > 0)
 		(void)loop_timer_set(cs->loop, &cs->idle_timer, cs->o->idle_ms);
 	if (relay_start(&cs->relay) == -1)
@@ -672,7 +674,11 @@ client_start_exec(struct client_session *cs, const unsigned char *leftover,
 	    cs) == -1 || sock_socketpair(sv) == -1)
 		return (-1);
 	sock_local_str(cs->net.fd, local, sizeof(local));
-	sock_peer_str(cs->net.fd, peer, sizeof(peer));
+	/* Through a proxy the program's peer is the target, not the proxy. */
+	if (cs->o->proxy.addr != NULL)
+		snprintf(peer, sizeof(peer), "%s", cs->name);
+	else
+		sock_peer_str(cs->net.fd, peer, sizeof(peer));
 	if (sock_set_nonblock(sv[0], 1) == -1 ||
 	    (cs->pid = spawn_child(&cs->o->exec, sv[1], sv[1], peer,
 	    local)) == -1) {
@@ -736,6 +742,8 @@ client_start_script(struct client_session *cs, const unsigned char *leftover,
 {
 	const struct client_opts *o = cs->o;
 
+	if (o->idle_ms > 0)
+		(void)loop_timer_set(cs->loop, &cs->idle_timer, o->idle_ms);
 	return (script_start(&cs->script, cs->loop, &cs->net, &cs->out,
 	    o->steps, o->nsteps, o->step_timeout_ms, leftover, n,
 	    client_dumping(o) ? client_script_tap : NULL, client_script_done,
@@ -824,6 +832,9 @@ client_teardown(struct client_session *cs)
 	loop_free(cs->loop);
 	stream_close(&cs->child);
 	stream_close(&cs->net);
+	/* The client gave up (-i, -w, an error): the program goes too. */
+	if (cs->pid > 0)
+		(void)kill(cs->pid, SIGTERM);
 }
 
 int

@@ -51,7 +51,8 @@ struct client_opts {
 	int			 keepalive;
 	int			 nodelay;
 	const char		*source;		/* -s ADDR */
-	const char		*source_port;		/* -p PORT */
+	const char		*source_port;		/* -p PORT, as digits */
+	char			 source_port_buf[6];
 	struct spawn_cmd	 exec;			/* --exec, --sh-exec */
 	struct client_proxy	 proxy;
 	struct dump		 dump;			/* -o, -x */

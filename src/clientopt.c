@@ -80,6 +80,22 @@ client_set_time(long long *dst, const char *arg, char **cause)
 	return (0);
 }
 
+/* -p PORT: a number or a service name, checked now, bound as digits. */
+static int
+client_set_source_port(struct client_opts *o, const char *arg, char **cause)
+{
+	char	err[ADDR_ERR_LEN];
+	int	port;
+
+	if ((port = addr_parse_port(arg, err)) == -1) {
+		*cause = args_cause("-p: %s", err);
+		return (-1);
+	}
+	snprintf(o->source_port_buf, sizeof(o->source_port_buf), "%d", port);
+	o->source_port = o->source_port_buf;
+	return (0);
+}
+
 /* USER:PASS, from --proxy-auth or SOCKIT_PROXY_AUTH. */
 static int
 client_set_proxy_auth(struct client_opts *o, const char *arg, char **cause)
@@ -244,8 +260,7 @@ client_opts_set(struct client_opts *o, int id, const char *arg, char **cause)
 		o->source = arg;
 		return (0);
 	case CLIENT_OPT_SOURCE_PORT:
-		o->source_port = arg;
-		return (0);
+		return (client_set_source_port(o, arg, cause));
 	case CLIENT_OPT_PROXY:
 		o->proxy.addr = arg;
 		return (0);

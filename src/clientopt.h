@@ -69,6 +69,15 @@ enum {
 	  "only send stdin; ignore what arrives, exit at stdin EOF" }, \
 	{ "recv-only", 0, ARGS_NONE, CLIENT_OPT_RECV_ONLY, NULL, \
 	  "only print what arrives; never read stdin" }, \
+	{ "output", 'o', ARGS_REQUIRED, CLIENT_OPT_OUTPUT, "FILE", \
+	  "append a copy of all data, both ways, to FILE" }, \
+	{ "hex-dump", 'x', ARGS_REQUIRED, CLIENT_OPT_HEX_DUMP, "FILE", \
+	  "append a hex dump of all data, both ways, to FILE" }, \
+	{ "progress", 0, ARGS_OPTIONAL, CLIENT_OPT_PROGRESS, "always", \
+	  "show bytes and rate on stderr (if a terminal)" }
+
+/* tcp-client: the TCP side of the connection. */
+#define CLIENT_TCP_OPTIONS \
 	{ "source", 's', ARGS_REQUIRED, CLIENT_OPT_SOURCE, "ADDR", \
 	  "connect from the local address ADDR" }, \
 	{ "source-port", 'p', ARGS_REQUIRED, CLIENT_OPT_SOURCE_PORT, "PORT", \
@@ -76,13 +85,7 @@ enum {
 	{ "keepalive", 0, ARGS_NONE, CLIENT_OPT_KEEPALIVE, NULL, \
 	  "enable TCP keepalive" }, \
 	{ "nodelay", 0, ARGS_NONE, CLIENT_OPT_NODELAY, NULL, \
-	  "disable Nagle's algorithm (TCP_NODELAY)" }, \
-	{ "output", 'o', ARGS_REQUIRED, CLIENT_OPT_OUTPUT, "FILE", \
-	  "append a copy of all data, both ways, to FILE" }, \
-	{ "hex-dump", 'x', ARGS_REQUIRED, CLIENT_OPT_HEX_DUMP, "FILE", \
-	  "append a hex dump of all data, both ways, to FILE" }, \
-	{ "progress", 0, ARGS_OPTIONAL, CLIENT_OPT_PROGRESS, "always", \
-	  "show bytes and rate on stderr (if a terminal)" }
+	  "disable Nagle's algorithm (TCP_NODELAY)" }
 
 /* tcp-client: through a proxy. */
 #define CLIENT_PROXY_OPTIONS \

@@ -22,6 +22,7 @@ static int	cmd_tcp_client_run(const struct cmd_entry *, int, char **,
 
 static const struct args_opt cmd_tcp_client_options[] = {
 	CLIENT_STREAM_OPTIONS,
+	CLIENT_TCP_OPTIONS,
 	TLSOPT_CLIENT_OPTIONS,
 	CLIENT_PROXY_OPTIONS,
 	FRAMEOPT_OPTIONS,

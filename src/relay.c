@@ -684,6 +684,16 @@ relay_register(struct relay *r)
 		if (mask != loop_get_mask(r->loop, s->fd) &&
 		    loop_set_fd(r->loop, s->fd, mask, relay_on_fd, r) == -1)
 			return (-1);
+		/*
+		 * A kick makes the loop call back at once through the first
+		 * stream, so that what relay_inject ended or failed settles.
+		 */
+		if (i == 0 && r->kick) {
+			pending = 1;
+			if (loop_set_fd(r->loop, s->fd, mask, relay_on_fd,
+			    r) == -1)
+				return (-1);
+		}
 		if (loop_set_pending(r->loop, s->fd, pending) == -1)
 			return (-1);
 	}
@@ -743,6 +753,7 @@ relay_on_fd(struct loop *l, int fd, int mask, void *arg)
 	struct relay_pipe	*p;
 	int			 i;
 
+	r->kick = 0;
 	for (i = 0; i < r->npipes && r->status == RELAY_RUNNING; i++) {
 		p = &r->pipes[i];
 		if (pipe_can_write(p, fd, mask))
@@ -814,6 +825,40 @@ relay_prepend(struct relay *r, int i, const void *p, size_t len)
 	if (i < 0 || i >= r->npipes)
 		return (-1);
 	return (buf_append(&r->pipes[i].outb, p, len));
+}
+
+int
+relay_inject(struct relay *r, int i, const void *data, size_t len)
+{
+	struct relay_pipe	*p;
+	struct buf		*b;
+
+	if (i < 0 || i >= r->npipes) {
+		errno = EINVAL;
+		return (-1);
+	}
+	p = &r->pipes[i];
+	/* A read never takes more than --recv-bytes; the rest is dropped. */
+	if (p->c.limit > 0 && p->c.limit - p->nread < len)
+		len = (size_t)(p->c.limit - p->nread);
+	if (len == 0 || r->status != RELAY_RUNNING)
+		return (0);
+	p->nread += len;
+	if (r->tap_cb != NULL)
+		r->tap_cb(r, i, 0, data, len, r->done_arg);
+	b = pipe_is_raw(p) ? &p->outb : &p->inb;
+	if (!(pipe_is_raw(p) && pipe_discards(p))) {
+		if (buf_append(b, data, len) == -1)
+			return (-1);
+		if (pipe_is_raw(p) && p->c.transform != NULL)
+			p->c.transform(BUF_TAIL(b) - len, len);
+		if (!pipe_is_raw(p))
+			(void)pipe_decode(r, p);
+	}
+	if (p->c.limit > 0 && p->nread >= p->c.limit)
+		(void)pipe_at_eof(r, p);
+	r->kick = 1;
+	return (0);
 }
 
 void

@@ -109,6 +109,9 @@ struct relay {
 	enum frame_status	 frame_err;	/* for ERR_FRAME */
 	long long		 last_active;	/* loop_now() of last I/O */
 	int			 paused;	/* reading suspended by owner */
+	int			 kick;		/* settle at the next turn:
+						   relay_inject ended or failed
+						   a pipe before the start */
 	uint64_t		 undelivered;	/* ERR_WRITE: bytes read from
 						   src that dst never took */
 	relay_done_cb		 done_cb;
@@ -161,6 +164,15 @@ uint64_t relay_delivered(const struct relay *, int);
 
 /* Queues bytes for dst of pipe i ahead of anything the pipe reads. */
 int	relay_prepend(struct relay *, int, const void *, size_t);
+
+/*
+ * Bytes src of pipe i gave before the relay started (they came with a
+ * proxy's reply, or after a script's last step): they go through the
+ * pipe as if read first, so framing, --recv-bytes, the counts and the
+ * tap see them.  Call between relay_add_pipe and relay_start; a frame
+ * error in them ends the relay just after it starts.  0 or -1/ENOMEM.
+ */
+int	relay_inject(struct relay *, int, const void *, size_t);
 
 /* Upper-cases ASCII letters in place (the --upper handler). */
 void	relay_upper(unsigned char *, size_t);

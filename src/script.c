@@ -81,6 +81,7 @@ script_try_send(struct script *sc, const struct script_step *st)
 			    sc->done_arg);
 		sc->sent += (size_t)n;
 		sc->nwritten += (uint64_t)n;
+		sc->last_active = loop_now(sc->loop);
 	}
 	return (SCRIPT_STEP_DONE);
 }
@@ -100,6 +101,7 @@ script_received(struct script *sc, size_t n)
 	}
 	sc->in.len += n;
 	sc->nread += (uint64_t)n;
+	sc->last_active = loop_now(sc->loop);
 	return (SCRIPT_STEP_DONE);
 }
 
@@ -227,6 +229,7 @@ script_start(struct script *sc, struct loop *l, struct stream *net,
 	sc->tap_cb = tap;
 	sc->done_cb = cb;
 	sc->done_arg = arg;
+	sc->last_active = loop_now(l);
 	if (nearly > 0) {
 		if (buf_reserve(&sc->in, nearly) == -1)
 			return (-1);

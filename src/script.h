@@ -54,6 +54,8 @@ struct script {
 	int				 err;
 	int				 running;
 	uint64_t			 nread, nwritten;
+	long long			 last_active;	/* loop_now() of last
+							   I/O, for -i */
 	script_tap_cb			 tap_cb;
 	script_done_cb			 done_cb;
 	void				*done_arg;	/* for both */

@@ -1,12 +1,8 @@
 #!/bin/sh
-# KNOWN BUG, not in IT_TESTS (see Makefile.am): the bytes of the target
-# that arrive in the same read as the proxy's reply skip the relay's
-# input side.  client_start_relay() hands them to relay_prepend(), which
-# appends them to the pipe's output buffer, so they are not decoded by
-# --frame, not counted against --recv-bytes and not counted in --stats.
-# The same bytes read a moment later (a separate segment) are handled
-# right.  Each case below says what it expects; all fail today.
-# Move this test into IT_TESTS once the bug is fixed.
+# The target's bytes that arrive in the same read as the proxy's reply
+# go through the relay's input side like every later byte: --frame
+# decodes them, --recv-bytes and --stats count them, and an --exec
+# program's limit ends the input.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3
@@ -67,28 +63,27 @@ start_early() {
 start_early banner "$(printf 'BANNER-1\r\n' | od -An -tx1 | tr -d ' \n')"
 start_early framed 0000000568656c6c6f
 
-# 1. --recv-bytes 4: prints "BANN" and exits 0.  Today: all 10 bytes.
+# 1. --recv-bytes 4: prints "BANN" and exits 0.
 sk 10 /dev/null tcp-client --proxy "127.0.0.1:$banner_PORT" \
     --recv-bytes 4 target.example 80
 [ "$RC" = 0 ] && [ "$(cat "$T/out")" = BANN ] ||
     bad "--recv-bytes 4 through the proxy: exited $RC, printed $(od -c "$T/out" | head -2)"
 
 # 2. --frame len32: the message "hello" that came with the reply is
-#    printed as the line "hello".  Today: the raw frame, header and all.
+#    printed as the line "hello", not as the raw frame.
 sk 10 /dev/null tcp-client --proxy "127.0.0.1:$framed_PORT" \
     --frame len32 target.example 80
 [ "$RC" = 0 ] && [ "$(cat "$T/out")" = hello ] ||
     bad "--frame len32 through the proxy: exited $RC, printed $(od -c "$T/out" | head -2)"
 
-# 3. --stats counts the 10 bytes received.  Today: in=0.
+# 3. --stats counts the 10 bytes received.
 sk 10 /dev/null --stats tcp-client --proxy "127.0.0.1:$banner_PORT" \
     target.example 80
 grep -q 'in=10 ' "$T/err" ||
     bad "--stats through the proxy: $(cat "$T/err"), expected in=10"
 
 # 4. --recv-bytes 4 with --sh-exec: the program gets "BANN", then end of
-#    file, and the client exits with its status.  Today: the limit is
-#    never reached and the client hangs.
+#    file, and the client exits with its status.
 "$SOCKIT" tcp-client --proxy "127.0.0.1:$banner_PORT" --recv-bytes 4 \
     target.example 80 --sh-exec "cat > $T/exec.got; exit 3" \
     < /dev/null > "$T/out4" 2> "$T/err4" &

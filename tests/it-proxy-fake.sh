@@ -176,12 +176,15 @@ for m in socks socks-auth socks-name socks-v6 http; do
 	cmp -s "$T/want" "$T/out" ||
 	    fail "$m, script: printed $(od -c "$T/out" | head -3)"
 done
-# With --sh-exec, the program reads them first.
+# With --sh-exec, the program reads them first, and its SOCKIT_PEER is
+# the target, not the proxy.
 sk 10 /dev/null tcp-client --proxy "127.0.0.1:$(port_of socks)" \
-    target.example 80 --sh-exec "IFS= read -r l; printf '%s\\n' \"\$l\" > $T/exec.got; exit 6"
+    target.example 80 --sh-exec "IFS= read -r l; printf '%s\\n' \"\$l\" > $T/exec.got; echo \"\$SOCKIT_PEER\" > $T/exec.peer; exit 6"
 [ "$RC" = 6 ] || fail "--sh-exec through the proxy: exited $RC: $(cat "$T/err")"
 [ "$(cat "$T/exec.got")" = "$(printf 'BANNER-1\r')" ] ||
     fail "--sh-exec through the proxy: the program read $(od -c "$T/exec.got" | head -2)"
+[ "$(cat "$T/exec.peer")" = target.example:80 ] ||
+    fail "--sh-exec through the proxy: SOCKIT_PEER is '$(cat "$T/exec.peer")', expected target.example:80"
 
 # 2. The requests, byte for byte.  SOCKS5: no auth offered without
 #    credentials; with them, no auth and username/password, then

@@ -1,8 +1,7 @@
 #!/bin/sh
-# KNOWN BUGS, not in IT_TESTS (see Makefile.am): client behaviour that
-# differs from what the man page and SPEC say.  Each case says what it
-# expects and what sockit does today; all fail today.  Move a case into
-# the test of its feature once it is fixed.
+# The client's limits hold everywhere: -i counts during --send/--expect
+# steps, -p is checked (range, service names) like any port and is for
+# tcp-client only, and a client that gives up ends its --exec program.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need python3
@@ -28,16 +27,13 @@ finishes() {
 	fi
 }
 
-# 1. -i SEC does not apply while --send/--expect steps run: "nothing
-#    moved either way for SEC" should exit 4 after about a second.
-#    Today: the client waits for ever (only --timeout bounds a step).
+# 1. -i SEC applies while --send/--expect steps run: nothing moved
+#    either way for SEC is exit 4 after about a second.
 finishes 5 tcp-client -i 1 127.0.0.1 "$silent_PORT" --send x --expect never
 [ "$RC" = 4 ] ||
     bad "-i 1 with --send x --expect never against a silent server: $RC after 5 s, expected exit 4 after 1 s"
 
-# 2. -p PORT is not checked: 70000 is taken modulo 65536 (the server
-#    sees source port 4464).  Expected: a usage error, exit 2, as for the
-#    target port ("bad port").
+# 2. -p 70000 is a usage error (exit 2, "bad port"), not port 4464.
 cat > "$T/peer.py" <<'PY'
 import os, socket, sys
 s = socket.socket()
@@ -58,11 +54,8 @@ finishes 10 tcp-client -p 70000 127.0.0.1 "$(cat "$T/peer.port")"
 [ "$RC" = 2 ] ||
     bad "-p 70000: exited $RC (the server saw '$(cat "$T/out")'), expected 2 (bad port)"
 
-# 3. -p takes no service names, and a bad one is reported as a name
-#    that does not resolve: "connect 127.0.0.1:P: 0.0.0.0: Name or
-#    service not known", exit 1.  Expected (SPEC 11: service names
-#    wherever a port is accepted): -p http is port 80, and -p nosuchsvc
-#    is a usage error (exit 2) that names the port, as for the target.
+# 3. Service names wherever a port is taken (SPEC 11): -p http is port
+#    80, and -p nosuchsvc is a usage error (exit 2) naming it.
 finishes 10 tcp-client -p nosuchsvc 127.0.0.1 "$echo_PORT"
 [ "$RC" = 2 ] && grep -q nosuchsvc "$T/err" ||
     bad "-p nosuchsvc: exited $RC: $(cat "$T/err"); expected 2 and a message naming nosuchsvc"
@@ -70,9 +63,8 @@ finishes 10 tcp-client -p http 127.0.0.1 "$echo_PORT"
 grep -q 'Name or service not known' "$T/err" &&
     bad "-p http: $(cat "$T/err"); expected source port 80 (or, unprivileged, a bind error)"
 
-# 4. When the client gives up (here: -i), its --exec program keeps
-#    running, orphaned.  Expected: the client ends it (as it closes the
-#    connection) before it exits.
+# 4. When the client gives up (here: -i), it ends its --exec program
+#    as it closes the connection, instead of leaving it orphaned.
 finishes 10 tcp-client -i 1 127.0.0.1 "$silent_PORT" \
     --sh-exec "echo \$\$ > $T/prog.pid; exec sleep 30"
 [ "$RC" = 4 ] || bad "-i 1 --sh-exec: exited $RC, expected 4"
@@ -85,4 +77,10 @@ if [ -s "$T/prog.pid" ]; then
 		bad "-i 1 --sh-exec 'exec sleep 30': the program (pid $prog) still runs after the client exited"
 	fi
 fi
+# 5. -s and -p are TCP options: unix-client refuses them (exit 2).
+for opt in "-s 127.0.0.1" "-p 4000"; do
+	# shellcheck disable=SC2086
+	finishes 10 unix-client $opt "$T/nosuch.sock"
+	[ "$RC" = 2 ] || bad "unix-client $opt: exited $RC, expected 2"
+done
 exit "$FAILED"
