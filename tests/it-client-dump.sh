@@ -129,5 +129,7 @@ $(cat "$T/want6")"
 # 7. A dump file that cannot be opened is a usage error.
 sk 10 /dev/null tcp-client -o "$T/no/such/dir/file" 127.0.0.1 "$ex_PORT"
 [ "$RC" = 2 ] || fail "-o into a missing directory: exited $RC, expected 2"
-grep -q -- '--output' "$T/err" || fail "-o into a missing directory: $(cat "$T/err")"
+# The message names the option as typed and the file.
+grep -q -- "-o: $T/no/such/dir/file: " "$T/err" ||
+    fail "-o into a missing directory: $(cat "$T/err")"
 exit 0
