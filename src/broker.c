@@ -211,7 +211,7 @@ broker_on_fd(struct loop *l, int fd, int mask, void *arg)
 int
 broker_join(struct broker *b, struct conn *c)
 {
-	struct broker_member	*m = &c->bm;
+	struct broker_member	*m = &c->u.bm;
 
 	if (!b->timer_ready) {
 		loop_timer_init(&b->stall, broker_stalled, b);
@@ -232,7 +232,7 @@ broker_join(struct broker *b, struct conn *c)
 void
 broker_leave(struct broker *b, struct conn *c)
 {
-	struct broker_member	*m = &c->bm;
+	struct broker_member	*m = &c->u.bm;
 
 	if (!c->in_broker)
 		return;

@@ -43,25 +43,48 @@ static void	conn_pipe_done(struct relay *, int, void *);
 /* The exec pipe that carries the program's output to the peer. */
 #define CONN_EXEC_OUTPUT	1
 
-/* Formats the peer: host:port, or uid/pid of a Unix peer. */
+int
+conn_forwards(const struct conn *c)
+{
+	return (c->srv->o->handler == SERVER_FORWARD);
+}
+
+struct tls_hs *
+conn_tls_hs(struct conn *c)
+{
+	if (c->tlshs == NULL)
+		c->tlshs = calloc(1, sizeof(*c->tlshs));
+	return (c->tlshs);
+}
+
+/* A Unix peer is its process's credentials, read while it is connected. */
 static void
-conn_peer_str(int fd, const struct sockaddr_storage *ss, char *buf,
-    size_t size)
+conn_unix_peer_str(int fd, char *buf, size_t size)
 {
 #ifdef SO_PEERCRED
 	struct ucred	cred;
 	socklen_t	clen = sizeof(cred);
 
-	if (ss->ss_family == AF_UNIX) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-			snprintf(buf, size, "pid=%ld,uid=%ld", (long)cred.pid,
-			    (long)cred.uid);
-		else
-			snprintf(buf, size, "unix");
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		snprintf(buf, size, "pid=%ld,uid=%ld", (long)cred.pid,
+		    (long)cred.uid);
 		return;
 	}
 #endif
-	sock_addr_str((const struct sockaddr *)ss, sizeof(*ss), buf, size);
+	snprintf(buf, size, "unix");
+}
+
+/*
+ * An IP peer is formatted when something first prints it: a server that
+ * logs nothing per connection spends no snprintf on it.
+ */
+const char *
+conn_peer(struct conn *c)
+{
+	if (c->peer[0] == '\0')
+		sock_addr_str(&c->peer_sa.sa, sizeof(c->peer_sa), c->peer,
+		    sizeof(c->peer));
+	return (c->peer);
 }
 
 void
@@ -124,7 +147,9 @@ conn_tls_done(struct tls_hs *hs, int ok, void *arg)
 	    " alpn=" : "", tls_alpn(&c->net) != NULL ? tls_alpn(&c->net) : "",
 	    tls_sni(&c->net) != NULL ? " sni=" : "", tls_sni(&c->net) != NULL ?
 	    tls_sni(&c->net) : "");
-	log_event_kv(LOG_VERBOSE, "tls", c->peer, NULL, NULL, "version", what);
+	if (log_wanted(LOG_VERBOSE, NULL))
+		log_event_kv(LOG_VERBOSE, "tls", conn_peer(c), NULL, NULL,
+		    "version", what);
 	c->phase = CONN_STARTING;
 	if (h->start(c) == -1)
 		conn_close(c, strerror(errno));
@@ -145,14 +170,16 @@ conn_start_tls(struct conn *c)
 		return (-1);
 	}
 	c->phase = CONN_HANDSHAKING;
-	return (tls_hs_start(&c->tlshs, c->srv->loop, &c->net,
+	if (conn_tls_hs(c) == NULL)
+		return (-1);
+	return (tls_hs_start(c->tlshs, c->srv->loop, &c->net,
 	    o->tls.handshake_ms, conn_tls_done, c));
 }
 
 void
 conn_dump(struct conn *c, int dir, const unsigned char *p, size_t n)
 {
-	if (dump_record(&c->srv->o->dump, dir, c->peer, c->dump_off[dir], p,
+	if (dump_record(&c->srv->o->dump, dir, conn_peer(c), c->dump_off[dir], p,
 	    n) == -1)
 		log_syserr("dump");
 	c->dump_off[dir] += n;
@@ -186,22 +213,24 @@ conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
 	c->srv = s;
 	c->phase = CONN_STARTING;
 	stream_socket_init(&c->net, fd);
-	c->child.fd = -1;
-	c->backend.fd = -1;
-	c->peer_sa = *ss;
+	c->other.fd = -1;
+	sock_ip_from(&c->peer_sa, ss);
 	if (peer != NULL)
 		snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	else
-		conn_peer_str(fd, ss, c->peer, sizeof(c->peer));
+	else if (ss->ss_family == AF_UNIX)
+		conn_unix_peer_str(fd, c->peer, sizeof(c->peer));
 	c->started = loop_now(s->loop);
 	loop_timer_init(&c->idle, conn_idle_check, c);
 	loop_timer_init(&c->linger, conn_linger_over, c);
 	relay_init(&c->relay, s->loop, conn_relay_done, c);
 	c->relay.pipe_done_cb = conn_pipe_done;
+	/* conn_relay_done closes the streams at once, in every case. */
+	c->relay.owner_closes = 1;
 	if (s->o->dump.raw_fd >= 0 || s->o->dump.hex_fd >= 0)
 		c->relay.tap_cb = conn_relay_tap;
 	conn_link(s, c);
-	log_event(LOG_VERBOSE, "accepted", c->peer, NULL, NULL);
+	if (log_wanted(LOG_VERBOSE, NULL))
+		log_event(LOG_VERBOSE, "accepted", conn_peer(c), NULL, NULL);
 	conn_set_sockopts(s->o, fd);
 	if (s->o->idle_ms > 0)
 		(void)loop_timer_set(s->loop, &c->idle, s->o->idle_ms);
@@ -220,11 +249,15 @@ static void
 conn_release_streams(struct conn *c)
 {
 	relay_free(&c->relay);
-	tls_hs_cancel(&c->tlshs);
-	dial_cancel(&c->dial);
+	if (c->tlshs != NULL) {
+		tls_hs_cancel(c->tlshs);
+		free(c->tlshs);
+		c->tlshs = NULL;
+	}
+	if (conn_forwards(c))
+		dial_cancel(&c->u.dial);
 	stream_close(&c->net);
-	stream_close(&c->child);
-	stream_close(&c->backend);
+	stream_close(&c->other);
 }
 
 void
@@ -232,17 +265,20 @@ conn_close(struct conn *c, const char *why)
 {
 	struct server	*s = c->srv;
 	struct log_xfer	 x;
+	int		 level;
 
 	if (why == NULL && c->why != NULL)
 		why = c->why;
-	x.in = c->in_broker ? c->bm.in : relay_bytes_from(&c->relay, &c->net);
-	x.out = c->in_broker ? c->bm.sent : relay_bytes_to(&c->relay,
+	x.in = c->in_broker ? c->u.bm.in : relay_bytes_from(&c->relay,
+	    &c->net);
+	x.out = c->in_broker ? c->u.bm.sent : relay_bytes_to(&c->relay,
 	    &c->net);
 	broker_leave(&s->broker, c);
 	x.secs = (double)(loop_now(s->loop) - c->started) / 1000.0;
-	log_event_kv(why != NULL ? LOG_NOTICE : LOG_VERBOSE, "closed", c->peer,
-	    &x, why, "backend", s->o->handler == SERVER_FORWARD ?
-	    s->o->forward : NULL);
+	level = why != NULL ? LOG_NOTICE : LOG_VERBOSE;
+	if (log_wanted(level, why))
+		log_event_kv(level, "closed", conn_peer(c), &x, why, "backend",
+		    conn_forwards(c) ? s->o->forward : NULL);
 	s->sum.in += x.in;
 	s->sum.out += x.out;
 	loop_timer_cancel(s->loop, &c->idle);
@@ -313,12 +349,12 @@ conn_tls_error(struct conn *c, const struct stream *s, char *why, size_t len,
 {
 	const char	*err;
 
-	if (s == NULL || s->fd < 0 || (s != &c->net && s != &c->backend) ||
+	if (s == NULL || s->fd < 0 || (s != &c->net && s != &c->other) ||
 	    (s == &c->net && !c->srv->o->tls.on) ||
-	    (s == &c->backend && !c->srv->o->fwd_tls.on) ||
-	    (err = tls_stream_error(s)) == NULL)
+	    (s == &c->other && !(conn_forwards(c) &&
+	    c->srv->o->fwd_tls.on)) || (err = tls_stream_error(s)) == NULL)
 		return (0);
-	snprintf(why, len, "%sTLS: %s", s == &c->backend ? "backend " : "",
+	snprintf(why, len, "%sTLS: %s", s == &c->other ? "backend " : "",
 	    err);
 	if (tls_stream_auth_failed(s))
 		*code = SOCKIT_EXIT_AUTH;
@@ -372,11 +408,11 @@ conn_pass_reset(struct conn *c, struct relay *r)
 {
 	const struct relay_pipe	*p = &r->pipes[r->err_pipe];
 
-	if (c->backend.fd < 0 || r->status != RELAY_ERR_READ ||
-	    r->err != ECONNRESET)
+	if (!conn_forwards(c) || c->other.fd < 0 ||
+	    r->status != RELAY_ERR_READ || r->err != ECONNRESET)
 		return;
 	if (p->c.src == &c->net)
-		stream_abort(&c->backend);
+		stream_abort(&c->other);
 	else
 		stream_abort(&c->net);
 }
@@ -445,7 +481,8 @@ conn_pipe_done(struct relay *r, int i, void *arg)
 {
 	struct conn	*c = arg;
 
-	if (i == CONN_EXEC_OUTPUT && c->pid == 0 && c->child.fd >= 0)
+	if (i == CONN_EXEC_OUTPUT && c->pid == 0 && c->other.fd >= 0 &&
+	    !conn_forwards(c))
 		conn_start_linger(c);
 }
 

@@ -67,17 +67,22 @@ struct conn {
 	struct conn		*prev, *next;
 	enum conn_phase		 phase;
 	struct stream		 net;
-	struct stream		 child;		/* exec: our socketpair end */
-	struct stream		 backend;	/* --forward */
-	struct dial		 dial;		/* --forward, while connecting */
-	struct tls_hs		 tlshs;		/* --tls, --forward-tls */
-	struct broker_member	 bm;		/* --broker */
+	/*
+	 * The relay's other end: an exec program's socketpair end, or the
+	 * --forward backend (one handler runs per server, never both).
+	 */
+	struct stream		 other;
+	union {
+		struct dial		 dial;	/* --forward, while connecting */
+		struct broker_member	 bm;	/* --broker */
+	} u;
+	struct tls_hs		*tlshs;		/* --tls, --forward-tls */
 	uint64_t		 dump_off[2];	/* -o/-x: per direction */
 	int			 in_broker;
 	pid_t			 pid;		/* exec child until reaped */
 	int			 relay_over;	/* the relay has ended */
 	int			 failed;	/* ended by an error */
-	struct sockaddr_storage	 peer_sa;
+	union sock_ip		 peer_sa;	/* a Unix peer: family only */
 	char			 peer[CONN_PEER_LEN];
 	char			*why;		/* how it ended, or NULL */
 	long long		 started;
@@ -108,6 +113,18 @@ void	conn_dump(struct conn *, int, const unsigned char *, size_t);
 
 /* --keepalive, --nodelay on a connection's socket (or a backend's). */
 void	conn_set_sockopts(const struct server_opts *, int);
+
+/* The peer as printed: host:port, or pid=N,uid=N for a Unix peer. */
+const char *conn_peer(struct conn *);
+
+/* Whether the server relays to a --forward backend (c->other, c->u.dial). */
+int	conn_forwards(const struct conn *);
+
+/*
+ * The connection's TLS handshake record, allocated on first use: only
+ * --tls and --forward-tls connections pay for it.  NULL/ENOMEM.
+ */
+struct tls_hs *conn_tls_hs(struct conn *);
 
 /* The relay callback every handler uses. */
 void	conn_relay_done(struct relay *, void *);

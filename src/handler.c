@@ -217,18 +217,18 @@ handler_start_exec(struct conn *c)
 		goto fail;
 	sock_local_str(c->net.fd, local, sizeof(local));
 	handler_tls_env(c, env, envbuf);
-	if ((c->pid = spawn_child_env(&o->exec, sv[1], sv[1], c->peer,
+	if ((c->pid = spawn_child_env(&o->exec, sv[1], sv[1], conn_peer(c),
 	    local, (const char *const *)env)) == -1)
 		goto fail;
 	(void)close(sv[1]);
-	stream_socket_init(&c->child, sv[0]);
-	c->child.flags |= STREAM_RESET_IS_EOF;
+	stream_socket_init(&c->other, sv[0]);
+	c->other.flags |= STREAM_RESET_IS_EOF;
 	handler_pipe_defaults(&pc);
 	pc.src = &c->net;
-	pc.dst = &c->child;
+	pc.dst = &c->other;
 	pc.dst_gone_drains = 1;
 	relay_add_pipe(&c->relay, &pc);
-	pc.src = &c->child;
+	pc.src = &c->other;
 	pc.dst = &c->net;
 	pc.dst_gone_drains = 0;
 	relay_add_pipe(&c->relay, &pc);
@@ -260,9 +260,9 @@ handler_forward_relay(struct conn *c)
 	handler_pipe_defaults(&pc);
 	pc.zero_copy = 1;
 	pc.src = &c->net;
-	pc.dst = &c->backend;
+	pc.dst = &c->other;
 	relay_add_pipe(&c->relay, &pc);
-	pc.src = &c->backend;
+	pc.src = &c->other;
 	pc.dst = &c->net;
 	relay_add_pipe(&c->relay, &pc);
 	if (o->proxy_protocol != 0) {
@@ -270,7 +270,7 @@ handler_forward_relay(struct conn *c)
 		    &len) == -1)
 			return (-1);
 		n = proxyproto_header(o->proxy_protocol,
-		    (struct sockaddr *)&c->peer_sa, (struct sockaddr *)&local,
+		    &c->peer_sa.sa, (struct sockaddr *)&local,
 		    hdr);
 		if (n < 0 || relay_prepend(&c->relay, 0, hdr, (size_t)n) == -1)
 			return (-1);
@@ -282,12 +282,12 @@ static void
 handler_backend_tls_done(struct tls_hs *hs, int ok, void *arg)
 {
 	struct conn	*c = arg;
-	const char	*err = tls_stream_error(&c->backend);
+	const char	*err = tls_stream_error(&c->other);
 	char		 why[256];
 
 	if (!ok) {
 		c->failed = 1;
-		c->srv->exit_code = tls_stream_auth_failed(&c->backend) ?
+		c->srv->exit_code = tls_stream_auth_failed(&c->other) ?
 		    SOCKIT_EXIT_AUTH : hs->timed_out ? SOCKIT_EXIT_TIMEOUT :
 		    SOCKIT_EXIT_PROTOCOL;
 		snprintf(why, sizeof(why), "backend %s: TLS handshake: %s",
@@ -306,14 +306,16 @@ handler_backend_tls(struct conn *c)
 {
 	const struct server_opts *o = c->srv->o;
 	char			  err[TLS_ERR_LEN];
-	int			  fd = c->backend.fd;
+	int			  fd = c->other.fd;
 
-	if (tls_stream_init(&c->backend, o->fwd_tls.ctx, fd,
+	if (tls_stream_init(&c->other, o->fwd_tls.ctx, fd,
 	    o->fwd.host, err, sizeof(err)) == -1) {
-		stream_socket_init(&c->backend, fd);
+		stream_socket_init(&c->other, fd);
 		return (-1);
 	}
-	return (tls_hs_start(&c->tlshs, c->srv->loop, &c->backend,
+	if (conn_tls_hs(c) == NULL)
+		return (-1);
+	return (tls_hs_start(c->tlshs, c->srv->loop, &c->other,
 	    o->connect_ms > 0 ? o->connect_ms : 10000,
 	    handler_backend_tls_done, c));
 }
@@ -333,10 +335,11 @@ handler_backend_ready(struct dial *d, int fd, void *arg)
 		conn_close(c, why);
 		return;
 	}
-	stream_socket_init(&c->backend, fd);
+	stream_socket_init(&c->other, fd);
 	conn_set_sockopts(c->srv->o, fd);
-	log_event_kv(LOG_VERBOSE, "forwarding", c->peer, NULL, NULL, "backend",
-	    c->srv->o->forward);
+	if (log_wanted(LOG_VERBOSE, NULL))
+		log_event_kv(LOG_VERBOSE, "forwarding", conn_peer(c), NULL,
+		    NULL, "backend", c->srv->o->forward);
 	if (c->srv->o->fwd_tls.on) {
 		if (handler_backend_tls(c) == -1)
 			conn_close(c, strerror(errno));
@@ -353,7 +356,7 @@ handler_start_forward(struct conn *c)
 	struct server	*s = c->srv;
 
 	c->phase = CONN_CONNECTING;
-	return (dial_start_addrs(&c->dial, s->loop, s->fwd_addrs, s->nfwd,
+	return (dial_start_addrs(&c->u.dial, s->loop, s->fwd_addrs, s->nfwd,
 	    s->o->connect_ms, handler_backend_ready, c));
 }
 

@@ -100,6 +100,13 @@ log_enabled(int level)
 	return (level <= log_conf.verbose);
 }
 
+int
+log_wanted(int level, const char *reason)
+{
+	/* An error (a reason) at the default level survives --quiet. */
+	return (log_enabled(level) || (reason != NULL && level <= LOG_NOTICE));
+}
+
 /* Appends s to buf as a JSON string body (quotes excluded). */
 static void
 log_json_str(FILE *f, const char *s)
@@ -262,8 +269,7 @@ log_event_kv(int level, const char *event, const char *peer,
 	FILE		*f;
 	int		 saved = errno;
 
-	/* An error (a reason) at the default level survives --quiet. */
-	if (!log_enabled(level) && !(reason != NULL && level <= LOG_NOTICE))
+	if (!log_wanted(level, reason))
 		return;
 	f = log_begin(&l);
 	if (log_conf.json)

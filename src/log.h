@@ -87,4 +87,10 @@ void	log_progress(const struct log_xfer *, int);
 /* Returns 1 when events of this level without a reason are printed. */
 int	log_enabled(int);
 
+/*
+ * Returns 1 when an event of this level with this reason (may be NULL)
+ * is printed: for callers that would format its peer only to be told no.
+ */
+int	log_wanted(int, const char *);
+
 #endif

@@ -163,6 +163,22 @@ loop_set_fd(struct loop *l, int fd, int mask, loop_fd_cb cb, void *arg)
 	return (0);
 }
 
+void
+loop_forget_fd(struct loop *l, int fd)
+{
+	struct loop_file	*f;
+
+	if (fd < 0 || fd >= l->nfiles)
+		return;
+	f = &l->files[fd];
+	(void)loop_set_pending(l, fd, 0);
+	(void)loop_set_always(l, f, 0);
+	f->mask = 0;
+	f->cb = NULL;
+	f->arg = NULL;
+	loop_update_maxfd(l, fd, 0);
+}
+
 int
 loop_set_pending(struct loop *l, int fd, int on)
 {

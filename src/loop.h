@@ -46,6 +46,14 @@ void		 loop_free(struct loop *);
  */
 int	loop_set_fd(struct loop *, int, int, loop_fd_cb, void *);
 
+/*
+ * Forgets fd that the caller closes next, without telling the backend:
+ * close(2) takes a socket out of epoll, so the epoll_ctl(DEL) that
+ * loop_set_fd(fd, 0) makes would be a wasted syscall per connection.
+ * Only for fds that no other process or descriptor shares.
+ */
+void	loop_forget_fd(struct loop *, int);
+
 /* Adds or removes mask bits, keeping the callback.  Returns 0 or -1. */
 int	loop_add_fd(struct loop *, int, int, loop_fd_cb, void *);
 int	loop_del_fd(struct loop *, int, int);

@@ -109,6 +109,8 @@ struct relay {
 	enum frame_status	 frame_err;	/* for ERR_FRAME */
 	long long		 last_active;	/* loop_now() of last I/O */
 	int			 paused;	/* reading suspended by owner */
+	int			 owner_closes;	/* the owner closes its sockets
+						   as soon as the relay ends */
 	int			 kick;		/* settle at the next turn:
 						   relay_inject ended or failed
 						   a pipe before the start */

@@ -38,16 +38,15 @@ static void	server_set_accepting(struct server *, int);
 static void	server_close_listeners(struct server *);
 
 static int
-server_same_host(const struct sockaddr_storage *a,
-    const struct sockaddr_storage *b)
+server_same_host(const union sock_ip *a, const struct sockaddr_storage *b)
 {
-	if (a->ss_family != b->ss_family)
+	if (a->sa.sa_family != b->ss_family)
 		return (0);
-	if (a->ss_family == AF_INET)
-		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+	if (a->sa.sa_family == AF_INET)
+		return (a->in.sin_addr.s_addr ==
 		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
-	if (a->ss_family == AF_INET6)
-		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	if (a->sa.sa_family == AF_INET6)
+		return (memcmp(&a->in6.sin6_addr,
 		    &((const struct sockaddr_in6 *)b)->sin6_addr,
 		    sizeof(struct in6_addr)) == 0);
 	return (1);	/* Unix peers all come from this host */

@@ -736,3 +736,15 @@ sock_socketpair(int *fds)
 	}
 	return (0);
 }
+
+void
+sock_ip_from(union sock_ip *ip, const struct sockaddr_storage *ss)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ss->ss_family == AF_INET)
+		memcpy(&ip->in, ss, sizeof(ip->in));
+	else if (ss->ss_family == AF_INET6)
+		memcpy(&ip->in6, ss, sizeof(ip->in6));
+	else
+		ip->sa.sa_family = ss->ss_family;
+}

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <stddef.h>
 
@@ -41,6 +42,16 @@ int	sock_listen_inet(const char *, const char *, int,
 	    const struct sock_listen_opts *, char *);
 
 /* One address to connect to, resolved. */
+/* An IP peer's address in the room it needs (not a sockaddr_storage). */
+union sock_ip {
+	struct sockaddr		sa;
+	struct sockaddr_in	in;
+	struct sockaddr_in6	in6;
+};
+
+/* Copies the IP address of ss into ip; other families keep only theirs. */
+void	sock_ip_from(union sock_ip *, const struct sockaddr_storage *);
+
 struct sock_addr {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
