@@ -131,6 +131,36 @@ START_TEST(test_fd_readable)
 }
 END_TEST
 
+/*
+ * loop_forget_fd before close(2): the kernel drops the registration, and
+ * a new socket that gets the same fd number is registered afresh.
+ */
+START_TEST(test_fd_forget_then_reuse)
+{
+	struct seen	s = { 0 };
+	int		sv[2], sv2[2], fd;
+
+	pair(sv);
+	fd = sv[1];
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_READABLE, on_fd, &s), 0);
+	put(sv[0], "x");
+	loop_forget_fd(l, fd);
+	ck_assert_int_eq(loop_get_mask(l, fd), 0);
+	/* Forgotten: readable, but no callback. */
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	ck_assert_int_eq(close(sv[1]), 0);
+	ck_assert_int_eq(close(sv[0]), 0);
+	pair(sv2);
+	ck_assert(sv2[0] == fd || sv2[1] == fd);
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_READABLE, on_fd, &s), 0);
+	put(sv2[0] == fd ? sv2[1] : sv2[0], "y");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.calls, 1);
+	ck_assert_int_eq(s.fd, fd);
+	closepair(sv2);
+}
+END_TEST
+
 START_TEST(test_fd_ready_subset)
 {
 	struct seen	s = { 0 };
@@ -960,6 +990,7 @@ loop_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_fd_readable);
+	tcase_add_test(tc, test_fd_forget_then_reuse);
 	tcase_add_test(tc, test_fd_ready_subset);
 	tcase_add_test(tc, test_fd_add_del);
 	tcase_add_test(tc, test_fd_replace);

@@ -863,6 +863,54 @@ START_TEST(test_eof_shutdown)
 }
 END_TEST
 
+/*
+ * owner_closes: an echo connection read to its end sends its FIN with the
+ * owner's close(2), not with a shutdown(2) of its own.
+ */
+START_TEST(test_eof_fin_at_close)
+{
+	struct relay_pipe_conf	c = conf(4096);
+	char			buf[64];
+
+	c.src = c.dst = S(rg.b[0]);
+	/* The owner's fd: not one the rig keeps open (STREAM_NOCLOSE). */
+	S(rg.b[0])->flags &= ~STREAM_NOCLOSE;
+	rg.r.owner_closes = 1;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	ck_assert_int_eq(write(rg.b[1], "ping", 4), 4);
+	ck_assert_int_eq(shutdown(rg.b[1], SHUT_WR), 0);
+	run();
+	assert_done_ok();
+	ck_assert_int_eq(read(rg.b[1], buf, sizeof(buf)), 4);
+	ck_assert_mem_eq(buf, "ping", 4);
+	/* No shutdown: the FIN waits for the owner's close. */
+	ck_assert_int_eq(read(rg.b[1], buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(close(rg.b[0]), 0);
+	rg.b[0] = -1;
+	ck_assert_int_eq(read(rg.b[1], buf, sizeof(buf)), 0);
+}
+END_TEST
+
+/* A socket whose input nobody read to its end still gets its shutdown. */
+START_TEST(test_eof_fin_unread_input)
+{
+	struct relay_pipe_conf	c = conf(4096);
+	char			buf[64];
+
+	S(rg.b[0])->flags &= ~STREAM_NOCLOSE;
+	rg.r.owner_closes = 1;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed("last words", 10, 1);
+	run();
+	assert_done_ok();
+	ck_assert_int_eq(read(rg.b[1], buf, sizeof(buf)), 10);
+	ck_assert_int_eq(read(rg.b[1], buf, sizeof(buf)), 0);
+}
+END_TEST
+
 START_TEST(test_eof_no_shutdown)
 {
 	struct relay_pipe_conf	c = conf(4096);
@@ -1479,6 +1527,8 @@ relay_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_eof_shutdown);
+	tcase_add_test(tc, test_eof_fin_at_close);
+	tcase_add_test(tc, test_eof_fin_unread_input);
 	tcase_add_test(tc, test_eof_no_shutdown);
 	tcase_add_test(tc, test_eof_limit);
 	tcase_add_test(tc, test_eof_limit_framed);
