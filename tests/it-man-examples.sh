@@ -42,7 +42,11 @@
 # no client in its example is started and must be listening and still
 # running at the end; an interactive client (no input, no --send or -z)
 # runs with stdin from /dev/null against a stand-in and must exit 0.
-# The test lists those and prints "N examples run, M parsed only"; it
+# Examples with --tls are skipped, and listed, when sockit was built
+# without TLS (configure --with-openssl=no); those that run openssl(1)
+# when it is not installed.
+# The test lists those and prints "N examples run, M parsed only, K
+# skipped"; it
 # fails if the page yields fewer examples than MIN_EXAMPLES.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 need python3
@@ -56,7 +60,7 @@ ln -s "$SOCKIT" "$T/bin/sockit"
 PATH="$T/bin:$PATH" python3 - "$man" "$T" "$$" <<'PY' &
 import json, os, re, shlex, signal, subprocess, sys, time
 
-MIN_EXAMPLES = 23          # examples in the page when this test was written
+MIN_EXAMPLES = 27          # examples in the page when this test was last grown
 BLOCK_TIMEOUT = 30         # seconds per example
 man, tmp, tag = sys.argv[1], sys.argv[2], sys.argv[3]
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
@@ -111,6 +115,13 @@ for topic in ("tcp-server", "tcp-client", "udp-server", "udp-client",
             VALUE_OPTS.update(parts[:-1] + [last[0]])
 if "--port-file" not in VALUE_OPTS:
     die("could not read option syntax from 'sockit help'")
+
+# A build without TLS says so when asked for --tls.
+HAVE_TLS = "built without TLS" not in subprocess.run(
+    ["sockit", "tcp-client", "--tls", "-z", "127.0.0.1", "1"],
+    capture_output=True, text=True, stdin=subprocess.DEVNULL).stderr
+HAVE_OPENSSL = any(os.access(os.path.join(d, "openssl"), os.X_OK)
+                   for d in os.environ.get("PATH", "").split(":") if d)
 
 SERVERS = {"tcp-server": "tcp", "udp-server": "udp", "unix-server": "unix"}
 CLIENTS = {"tcp-client": "tcp", "udp-client": "udp", "unix-client": "unix"}
@@ -546,13 +557,22 @@ def run(script, cwd, shell_file):
             pass
     return rc, out, err
 
-ran, parsed = [], []
+ran, parsed, skipped = [], [], []
 start = time.time()
 for num, lines in enumerate(blocks, 1):
     BDIR = "%s/ex%d" % (tmp, num)
     os.mkdir(BDIR)
     notes, problems = [], []
     title = next((l for l in lines if l.strip()), "(empty)")
+    why = None
+    if not HAVE_TLS and any(re.search(r"--(forward-)?tls\b", l) for l in lines):
+        why = "sockit was built without TLS"
+    elif not HAVE_OPENSSL and any(re.search(r"\bopenssl ", l) for l in lines):
+        why = "openssl is not installed"
+    if why:
+        skipped.append((num, title, why))
+        print("example %2d: skipped (%s): %s" % (num, why, title))
+        continue
     if not any(l.startswith("$ ") for l in lines):
         script = "\n".join(lines) + "\n"
         rc, out, err = run(script, BDIR, BDIR + "/script.sh")
@@ -668,7 +688,11 @@ for num, lines in enumerate(blocks, 1):
 
 print("parsed only (cannot run unattended): %s"
       % ("".join("\n  example %d: %s" % (i, t) for i, t in parsed) or "none"))
-print("%d examples run, %d parsed only (%.1f s)" % (len(ran), len(parsed), time.time() - start))
+if skipped:
+    print("skipped:%s" % "".join("\n  example %d (%s): %s" % (n, w, t)
+                                 for n, t, w in skipped))
+print("%d examples run, %d parsed only, %d skipped (%.1f s)"
+      % (len(ran), len(parsed), len(skipped), time.time() - start))
 PY
 py=$!
 PIDS="$PIDS $py"

@@ -163,3 +163,74 @@ rss_kb() {
 need() {
 	command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"
 }
+
+# --- TLS: helpers of the tests/it-tls-*.sh ------------------------------
+
+# need_tls: skips unless this sockit has TLS and the openssl CLI (which
+# makes the test certificates) is there.
+need_tls() {
+	need openssl
+	"$SOCKIT" tcp-client --tls -z 127.0.0.1 1 2> "$T/need_tls.err"
+	! grep -q 'built without TLS' "$T/need_tls.err" ||
+	    skip "sockit was built without TLS (configure --with-openssl=no)"
+}
+
+# tls_fixtures: makes the certificates of tests/tls-fixtures.sh (CA,
+# server for localhost, 127.0.0.1 and ::1, expired, other CA, clients)
+# in $T/tls and sets TLS to that directory.
+tls_fixtures() {
+	TLS=$T/tls
+	sh "${SOCKIT_SRCDIR:-.}/tests/tls-fixtures.sh" "$TLS" ||
+	    fail "tests/tls-fixtures.sh failed"
+}
+
+# tls_fp FILE: the SHA-256 fingerprint of a PEM certificate as sockit
+# prints and --tls-pin takes it (sha256: and 64 lowercase hex digits).
+tls_fp() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 |
+	    sed 's/^.*=//; s/://g' | tr 'A-F' 'a-f' | sed 's/^/sha256:/'
+}
+
+# free_port: a TCP port free on 127.0.0.1 now, for a peer that cannot
+# bind port 0 and say which port it got (ncat, openssl -quiet).
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# tcp_listening PORT: true when a TCP socket listens on PORT, read from
+# /proc/net/tcp{,6}: no connection is made, so the check does not use up
+# a peer that serves one client.
+tcp_listening() {
+	awk -v p="$(printf ':%04X' "$1")" '$4 == "0A" &&
+	    substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# start_peer NAME PORT CMD...: runs CMD, another program's TLS server, in
+# the background and waits until it listens on PORT.  Its stdin is a FIFO
+# nobody writes to (openssl s_server stops at end of stdin), its stdout
+# $T/NAME.out, its stderr $T/NAME.err.  Sets NAME_PID.
+start_peer() {
+	name=$1 port=$2
+	shift 2
+	rm -f "$T/$name.fifo"
+	mkfifo "$T/$name.fifo" || fail "mkfifo"
+	"$@" 0<> "$T/$name.fifo" > "$T/$name.out" 2> "$T/$name.err" &
+	pid=$!
+	PIDS="$PIDS $pid"
+	eval "${name}_PID=$pid"
+	poll_until 10 listening_or_gone "$port" "$pid" ||
+	    fail "$name did not listen on $port: $(cat "$T/$name.err")"
+	running "$pid" || fail "$name ended: $(cat "$T/$name.err")"
+}
+listening_or_gone() {
+	tcp_listening "$1" || ! running "$2"
+}
+
+# now_ms: a clock in milliseconds, for the timings bulk tests print.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
