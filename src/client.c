@@ -469,15 +469,20 @@ static int
 client_undelivered(struct client_session *cs, const char *what)
 {
 	struct relay	*r = &cs->relay;
+	const char	*tls_why = cs->o->tls.on ? tls_stream_error(&cs->net) :
+			    NULL;
 	uint64_t	 n;
 
 	n = r->status == RELAY_ERR_WRITE && r->err_pipe == cs->stdin_pipe ?
 	    r->undelivered : relay_undelivered(r, cs->stdin_pipe);
+	/* Under TLS the stream says why (a truncation, an alert). */
 	log_error("%s: %s: stdin not sent in full: %llu bytes delivered, "
-	    "%llu read but not delivered", what, strerror(r->err),
+	    "%llu read but not delivered", what, tls_why != NULL ? tls_why :
+	    strerror(r->err),
 	    (unsigned long long)relay_delivered(r, cs->stdin_pipe),
 	    (unsigned long long)n);
-	return (SOCKIT_EXIT_RUNTIME);
+	return (tls_why != NULL && tls_stream_auth_failed(&cs->net) ?
+	    SOCKIT_EXIT_AUTH : SOCKIT_EXIT_RUNTIME);
 }
 
 /* Whether stdin still had data on its way when the relay failed. */
@@ -698,9 +703,8 @@ static void
 client_script_done(struct script *sc, void *arg)
 {
 	struct client_session	*cs = arg;
-	const struct script_step *st = &cs->o->steps[sc->cur];
-	const char		 *what = st->op == SCRIPT_SEND ? "--send" :
-	    "--expect";
+	const struct script_step *st;
+	const char		 *what;
 	char			  text[64];
 
 	if (sc->result == SCRIPT_OK) {
@@ -714,6 +718,9 @@ client_script_done(struct script *sc, void *arg)
 		}
 		return;
 	}
+	/* Only a failed script stopped at a step: cur == nsteps on success. */
+	st = &cs->o->steps[sc->cur];
+	what = st->op == SCRIPT_SEND ? "--send" : "--expect";
 	escape_encode(st->data, st->len, text, sizeof(text));
 	switch (sc->result) {
 	case SCRIPT_TIMEOUT:
@@ -760,6 +767,9 @@ client_connected(struct client_session *cs, const unsigned char *leftover,
 
 	log_event(LOG_VERBOSE, "connected", cs->name, NULL, NULL);
 	if (o->zero_io) {
+		/* A TLS peer gets its close_notify: -z is no truncation. */
+		if (o->tls.on)
+			(void)stream_shutdown(&cs->net);
 		client_finish(cs, SOCKIT_EXIT_OK);
 		return;
 	}

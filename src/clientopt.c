@@ -103,8 +103,6 @@ client_set_proxy_auth(struct client_opts *o, const char *arg, char **cause)
 	char	*colon;
 
 	free(o->proxy.user);
-	free(o->scan_ports);
-	tlsopt_free(&o->tls);
 	o->proxy.user = xstrdup(arg);
 	if ((colon = strchr(o->proxy.user, ':')) == NULL ||
 	    colon == o->proxy.user) {

@@ -380,6 +380,12 @@ conn_relay_failed(struct conn *c, struct relay *r)
 		snprintf(why, sizeof(why), "out of memory");
 		break;
 	case RELAY_ERR_WRITE:
+		/* A TLS stream that failed reading (a truncation) says why. */
+		if (conn_tls_error(c, p->c.dst, why, sizeof(why), &code)) {
+			if (p->c.src == &c->srv->in)
+				conn_add_undelivered(c, r, why, sizeof(why));
+			break;
+		}
 		if (p->c.src == &c->srv->in) {
 			snprintf(why, sizeof(why), "write: %s", err);
 			conn_add_undelivered(c, r, why, sizeof(why));

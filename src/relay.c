@@ -931,7 +931,7 @@ relay_free(struct relay *r)
 		buf_free(&r->pipes[i].outb);
 		pipe_zc_close(&r->pipes[i]);
 	}
-	r->npipes = 0;
+	/* The pipes stay, for their counts: the closed event is logged later. */
 	r->nstreams = 0;
 }
 

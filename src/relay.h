@@ -146,7 +146,10 @@ void	relay_end_input(struct relay *, int);
 /* Stops reading on every pipe (drain) or resumes. */
 void	relay_pause(struct relay *, int);
 
-/* Unregisters the fds and frees the buffers (does not close streams). */
+/*
+ * Unregisters the fds and frees the buffers (does not close streams);
+ * relay_bytes_from/to still count what moved.
+ */
 void	relay_free(struct relay *);
 
 /* Total bytes read from the given stream / written to it over all pipes. */

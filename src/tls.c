@@ -665,6 +665,9 @@ tls_load_cert(struct tls_ctx *tc, const struct tls_opts *o, char *err,
 		if (tc->key_encrypted)
 			tls_seterr(err, len, "--tls-key %s: the key is "
 			    "encrypted (sockit reads unencrypted keys)", key);
+		else if (o->key == NULL)
+			tls_seterr(err, len, "--tls-cert %s: no private key "
+			    "in the file (give it with --tls-key)", key);
 		else if (e == 0 || (ERR_GET_LIB(e) == ERR_LIB_X509 &&
 		    (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
 		    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) ||
@@ -1376,6 +1379,12 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 		tls_seterr(err, len, "%s", strerror(errno));
 		return (-1);
 	}
+	/*
+	 * TLS writes whole records, so Nagle gains nothing; with it, the
+	 * first small record after the client's last handshake flight
+	 * waits for the server's delayed ACK (40 ms).  Not for Unix sockets.
+	 */
+	(void)sock_set_nodelay(fd);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		tls_seterr(err, len, "%s", strerror(errno));
 		return (-1);

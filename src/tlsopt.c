@@ -111,6 +111,7 @@ tlsopt_set(struct tlsopt *o, struct tlsopt *fwd, int id, const char *arg,
 		if ((ms = args_seconds(arg, 86400, cause)) == -1)
 			return (-1);
 		o->handshake_ms = ms;
+		o->handshake_set = 1;
 		break;
 	case TLSOPT_PIN_FILE:
 		o->pin_file = arg;
@@ -131,7 +132,7 @@ tlsopt_any(const struct tlsopt *o)
 	    t->insecure || t->cert != NULL || t->key != NULL ||
 	    t->client_ca != NULL || t->alpn != NULL || t->min_version != 0 ||
 	    t->ciphers != NULL || t->ciphersuites != NULL ||
-	    t->allow_truncation || o->pin_file != NULL);
+	    t->allow_truncation || o->pin_file != NULL || o->handshake_set);
 }
 
 int

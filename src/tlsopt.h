@@ -13,6 +13,7 @@ struct tlsopt {
 	int		 on;		/* --tls (or --forward-tls) */
 	struct tls_opts	 t;
 	long long	 handshake_ms;	/* --tls-handshake-timeout */
+	int		 handshake_set;	/* ... was given */
 	const char	*pin_file;	/* --tls-pin-file */
 	struct tls_ctx	*ctx;		/* made by tlsopt_start */
 };

@@ -164,4 +164,16 @@ while True:
 if got != b'first\n':
     sys.exit('late sender got %r' % got)
 PY
+
+# The closed line counts what peer and program exchanged, although the
+# relay ends (and its buffers go) before the program is reaped.
+start_server cnt tcp-server 0 -v --sh-exec 'read x; echo "got $x"'
+printf 'hello\n' > "$T/hello"
+sk 10 "$T/hello" tcp-client 127.0.0.1 "$cnt_PORT"
+[ "$RC" = 0 ] && [ "$(cat "$T/out")" = "got hello" ] ||
+    fail "counted exec: client exited $RC with '$(cat "$T/out")'"
+poll_until 5 grep -q '^closed' "$T/cnt.err" ||
+    fail "counted exec: no closed line: $(cat "$T/cnt.err")"
+grep -q '^closed 127\.0\.0\.1:[0-9]* in=6 out=10 ' "$T/cnt.err" ||
+    fail "counted exec: logged '$(grep closed "$T/cnt.err")', expected in=6 out=10"
 exit 0

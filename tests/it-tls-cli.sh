@@ -58,6 +58,9 @@ usage "key does not match the certificate" tcp-server --tls \
     --tls-cert "$TLS/server.pem" --tls-key "$TLS/other.key" 0
 usage "key does not match the certificate" tcp-client --tls \
     --tls-cert "$TLS/client.pem" --tls-key "$TLS/server.key" 127.0.0.1 9
+usage "--tls-cert $TLS/server.pem: no private key in the file (give it with --tls-key)" \
+    tcp-server --tls --tls-cert "$TLS/server.pem" 0
+usage "the --tls-* options need --tls" tcp-server --tls-handshake-timeout 1 0
 usage "--tls-ciphers NOPE: no cipher matches" tcp-client --tls \
     --tls-ciphers NOPE 127.0.0.1 9
 usage "--tls-ciphersuites NOPE: no cipher suite matches" tcp-client --tls \

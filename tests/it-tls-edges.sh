@@ -1,9 +1,8 @@
 #!/bin/sh
-# Known bugs found while writing the it-tls-* tests, one check each.
-# NOT in IT_TESTS: it fails (exit 1) while any of them is still there,
-# and passes once all are fixed; then move each check into the test of
-# its feature and delete this file.  Run it by hand:
-#   SOCKIT=$PWD/build/src/sockit SOCKIT_SRCDIR=$PWD sh tests/it-tls-bugs.sh
+# TLS at its edges: --tls-handshake-timeout alone is a usage error; a
+# peer's bare FIN is reported as the truncation even while the relay had
+# something to write; -z --tls ends with close_notify; the closed line of
+# an --exec connection counts what peer and program exchanged.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need_tls
@@ -11,9 +10,8 @@ need python3
 tls_fixtures
 srvtls="--tls --tls-cert $TLS/server.pem --tls-key $TLS/server.key"
 
-# 1. --tls-handshake-timeout without --tls is accepted (the server starts
-#    and listens), where every other --tls-* option without --tls is a
-#    usage error ("the --tls-* options need --tls", exit 2).
+# 1. --tls-handshake-timeout without --tls is a usage error, as every
+#    other --tls-* option is ("the --tls-* options need --tls", exit 2).
 "$SOCKIT" tcp-server 0 --tls-handshake-timeout 1 --port-file "$T/b1.port" \
     2> "$T/b1.err" < /dev/null &
 b1=$!
@@ -25,13 +23,8 @@ if running "$b1"; then
 fi
 
 # 2. A peer that ends with a TCP FIN without close_notify is reported as
-#    a write error, not as the truncation, when the relay has something
-#    to write at that moment: the server's log says "write: Protocol
-#    error" (--echo) or "write: Protocol error: stdin not sent in full:
-#    0 bytes delivered, 0 read but not delivered" (--stdio, stdin
-#    /dev/null: nothing was ever to be sent), where --sh-exec says
-#    "TLS: truncated: connection closed without close_notify".  SPEC 9:
-#    the truncation is the error.
+#    the truncation (SPEC 9), also when the relay has something to write
+#    at that moment (--echo, --stdio), not as "write: Protocol error".
 cat > "$T/fin.py" <<'PY'
 import socket, ssl, sys
 port, tls = int(sys.argv[1]), sys.argv[2]
@@ -88,10 +81,8 @@ sk 10 "$T/mib" tcp-client --tls --tls-ca "$TLS/ca.pem" localhost "$(cat "$T/b2c.
 grep -q 'truncated' "$T/err" ||
     bad "2: tcp-client --tls < 1 MiB, the server ends with a bare FIN: exit $RC, '$(cat "$T/err")', expected 'truncated: connection closed without close_notify'"
 
-# 3. tcp-client --tls -z ends the connection without close_notify, so
-#    every probe makes the server log an error line (even without -v):
-#    "closed PEER ...: TLS: truncated: connection closed without
-#    close_notify".
+# 3. tcp-client --tls -z ends the connection with close_notify, so a
+#    probe is no truncation in the server's log.
 # shellcheck disable=SC2086
 start_server b3 tcp-server 0 $srvtls
 "$SOCKIT" tcp-client --tls --tls-ca "$TLS/ca.pem" -z localhost "$b3_PORT" ||
@@ -101,12 +92,8 @@ if grep -q 'truncated' "$T/b3.err"; then
 	bad "3: 'tcp-client --tls -z' made the server log: $(grep closed "$T/b3.err")"
 fi
 
-# 4. --exec/--sh-exec: the closed line counts in=0 out=0 when the relay
-#    ends before the program is reaped (the usual case): conn_relay_done
-#    -> conn_release_streams -> relay_free zeroes npipes before
-#    conn_close reads relay_bytes_from/to.  Not TLS only (plain TCP
-#    too); the man page says the counts are what peer and program
-#    exchanged.
+# 4. --exec/--sh-exec: the closed line counts what peer and program
+#    exchanged, also when the relay ends before the program is reaped.
 # shellcheck disable=SC2086
 start_server b4 tcp-server 0 -v $srvtls --sh-exec 'read x; echo "got $x"'
 printf 'hello\n' > "$T/h"
