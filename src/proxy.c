@@ -261,7 +261,8 @@ proxy_http_reply(const unsigned char *p, size_t len, size_t *used, char *why)
 	size_t			 line;
 	int			 status;
 
-	if ((end = memmem(p, len, "\r\n\r\n", 4)) == NULL) {
+	/* memmem on an empty buffer: p may be NULL. */
+	if (len < 4 || (end = memmem(p, len, "\r\n\r\n", 4)) == NULL) {
 		if (len >= PROXY_HTTP_MAX) {
 			snprintf(why, PROXY_MSG_MAX, "the proxy's reply head "
 			    "is over %d bytes", PROXY_HTTP_MAX);

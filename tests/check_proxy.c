@@ -175,6 +175,12 @@ START_TEST(test_http_replies)
 	ck_assert_ptr_nonnull(strstr(why, "502 Bad Gateway"));
 	ck_assert_int_eq(proxy_http_reply((const unsigned char *)
 	    "SSH-2.0-x\r\n\r\n", 13, &used, why), PROXY_BAD_REPLY);
+	/* Nothing read yet: the buffer may not even be allocated. */
+	ck_assert_int_eq(proxy_http_reply(NULL, 0, &used, why),
+	    PROXY_NEED_MORE);
+	/* The status is three digits inside the line, not read past it. */
+	ck_assert_int_eq(proxy_http_reply((const unsigned char *)
+	    "HTTP/1.  T\n\x18\r\n\r\n", 16, &used, why), PROXY_BAD_REPLY);
 }
 END_TEST
 
