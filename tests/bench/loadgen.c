@@ -30,7 +30,8 @@
  * for the server's close.  tls -C -r 0 is a handshake-rate generator;
  * tls -m PID holds every connection after its handshake (and its first
  * round trip, if any) to read the server's RSS.  hs_per_s counts the
- * handshakes completed.
+ * handshakes completed.  Built without OpenSSL (no HAVE_OPENSSL), tls
+ * says so and exits 2.
  *
  * udp runs PEERS sockets that each keep WINDOW datagrams of SIZE bytes in
  * flight for SECS seconds (or COUNT datagrams each), matching replies by
