@@ -3,8 +3,10 @@
  * make check builds it so that it keeps compiling, scripts/bench builds
  * it with cc -O2.
  *
- *	loadgen tcp [-b NSRC] [-c CONNS] [-m PID] [-r ROUNDS] [-s SIZE]
- *	    [-t SECS] HOST PORT
+ *	loadgen tcp [-C] [-b NSRC] [-c CONNS] [-d SECS] [-m PID] [-r ROUNDS]
+ *	    [-s SIZE] [-t SECS] HOST PORT
+ *	loadgen tls [-C] [-b NSRC] [-c CONNS] [-d SECS] [-m PID] [-r ROUNDS]
+ *	    [-s SIZE] [-t SECS] HOST PORT
  *	loadgen udp [-g] [-d SECS] [-n COUNT] [-P PEERS] [-s SIZE] [-t MS]
  *	    [-w WINDOW] HOST PORT
  *
@@ -16,6 +18,20 @@
  * connections are opened and again while all of them are open and idle
  * (after their first round trip), to report bytes per idle connection.
  * -t bounds the whole run; what is unfinished then counts as an error.
+ *
+ * With -C (short connections) each of the CONNS slots opens a connection,
+ * does its ROUNDS round trips, closes it as above and opens the next one,
+ * for -d SECS; conns_per_s counts the connections that ended cleanly.
+ *
+ * tls is tcp with a TLS 1.3 client (OpenSSL, no certificate check, no
+ * session resumption: every connection is a full handshake) between the
+ * connect and the first round trip; ROUNDS defaults to 0 there, and the
+ * close is close_notify, then the write side's shutdown, then the wait
+ * for the server's close.  tls -C -r 0 is a handshake-rate generator;
+ * tls -m PID holds every connection after its handshake (and its first
+ * round trip, if any) to read the server's RSS.  hs_per_s counts the
+ * handshakes completed.  Built without OpenSSL (no HAVE_OPENSSL), tls
+ * says so and exits 2.
  *
  * udp runs PEERS sockets that each keep WINDOW datagrams of SIZE bytes in
  * flight for SECS seconds (or COUNT datagrams each), matching replies by
@@ -34,6 +50,9 @@
  * (tcp) or no loss (udp), 1 otherwise, 2 for usage errors.
  */
 #define _GNU_SOURCE	/* recvmmsg, sendmmsg */
+#ifdef HAVE_CONFIG_H
+#include "config.h"	/* HAVE_OPENSSL under make check */
+#endif
 
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -55,6 +74,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT	24
 #endif
@@ -64,12 +88,15 @@
 #define UDP_HDR		12
 #define UDP_BATCH	16		/* datagrams per sendmmsg/recvmmsg */
 #define UDP_RBUF	65536		/* a whole datagram, merged or not */
+#define LAT_CAP		4000000		/* latencies kept by -C runs */
 
 struct opts {
 	int		 udp;
+	int		 tls;		/* tls mode */
 	int		 gso;		/* -g: UDP GSO sends */
+	int		 shortc;	/* -C: a new connection per ROUNDS */
 	long		 conns, rounds, size, nsrc, pid;
-	double		 secs;
+	double		 secs, dur;
 	long		 peers, window, count, tmo_ms;
 	struct sockaddr_storage	 to;
 	socklen_t	 tolen;
@@ -173,15 +200,15 @@ fill_pattern(unsigned char *p, size_t n)
 		p[i] = (unsigned char)('a' + (i * 7) % 26);
 }
 
-/* ---- TCP ---------------------------------------------------------- */
+/* ---- TCP and TLS -------------------------------------------------- */
 
-enum tstate { T_CONNECTING, T_SENDING, T_RECEIVING, T_HOLD, T_CLOSING,
-    T_DONE, T_FAILED };
+enum tstate { T_CONNECTING, T_HANDSHAKE, T_SENDING, T_RECEIVING, T_HOLD,
+    T_SHUTDOWN, T_CLOSING, T_DONE, T_FAILED };
 
-enum terr { E_CONNECT, E_RESET, E_EOF, E_MISMATCH, E_TIMEOUT, E_OTHER,
-    E_MAX };
-static const char *terr_names[E_MAX] = { "err_connect", "err_reset",
-    "err_eof", "err_mismatch", "err_timeout", "err_other" };
+enum terr { E_CONNECT, E_TLS, E_RESET, E_EOF, E_MISMATCH, E_TIMEOUT,
+    E_OTHER, E_MAX };
+static const char *terr_names[E_MAX] = { "err_connect", "err_tls",
+    "err_reset", "err_eof", "err_mismatch", "err_timeout", "err_other" };
 
 struct tconn {
 	int		 fd;
@@ -190,6 +217,9 @@ struct tconn {
 	long		 rounds;
 	size_t		 sent, got;
 	double		 t_connect, t_round;
+#ifdef HAVE_OPENSSL
+	SSL		*ssl;
+#endif
 };
 
 struct tcp_run {
@@ -197,13 +227,22 @@ struct tcp_run {
 	int			 ep;
 	struct tconn		*c;
 	unsigned char		*pat, *rbuf;
-	uint32_t		*lat, *first;
-	size_t			 nlat, nfirst;
+	uint32_t		*lat, *first, *life, *hs;
+	size_t			 nlat, nfirst, nlife, nhs, latcap, firstcap;
 	long			 active, held, errs[E_MAX], rst_at_close;
+	long			 done, handshakes;
 	int			 holding;	/* -m: hold after round 1 */
-	double			 start, last_rt;
+	int			 opening;	/* -C: open the next connection */
+	double			 start, last_rt, last_done, last_hs;
 	long			 rss_base, rss_idle;
+#ifdef HAVE_OPENSSL
+	SSL_CTX			*ctx;
+#endif
 };
+
+/* Results of one read or write on a connection, TLS or not. */
+#define IO_AGAIN	(-1)	/* wait for the events in *want */
+#define IO_ERROR	(-2)	/* failed: the class is in *err */
 
 static void
 tcp_set_events(struct tcp_run *t, long i, uint32_t ev)
@@ -225,6 +264,7 @@ static void
 tcp_end(struct tcp_run *t, long i, enum tstate st, int err)
 {
 	struct tconn	*c = &t->c[i];
+	double		 now;
 
 	if (c->state == T_DONE || c->state == T_FAILED)
 		return;
@@ -232,6 +272,18 @@ tcp_end(struct tcp_run *t, long i, enum tstate st, int err)
 		t->held--;
 	if (st == T_FAILED)
 		t->errs[err]++;
+	if (st == T_DONE) {
+		now = now_us();
+		t->done++;
+		t->last_done = now;
+		if (t->nlife < t->firstcap)
+			t->life[t->nlife++] = (uint32_t)(now - c->t_connect);
+	}
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
+#endif
 	if (c->fd != -1)
 		(void)close(c->fd);
 	c->fd = -1;
@@ -250,6 +302,96 @@ tcp_errno_class(int e)
 	return (E_OTHER);
 }
 
+#ifdef HAVE_OPENSSL
+/*
+ * What an SSL call's failure r means: IO_AGAIN with the events to wait
+ * for, 0 for the peer's close (close_notify, or a bare EOF: the context
+ * ignores unexpected EOFs), or IO_ERROR with the class.
+ */
+static ssize_t
+tls_result(struct tconn *c, int r, uint32_t *want, int *err)
+{
+	int	e = SSL_get_error(c->ssl, r);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		*want = EPOLLIN;
+		return (IO_AGAIN);
+	case SSL_ERROR_WANT_WRITE:
+		*want = EPOLLOUT;
+		return (IO_AGAIN);
+	case SSL_ERROR_ZERO_RETURN:
+		return (0);
+	case SSL_ERROR_SYSCALL:
+		ERR_clear_error();
+		if (errno == EINTR || errno == EAGAIN) {
+			*want = EPOLLIN;
+			return (IO_AGAIN);
+		}
+		*err = errno == 0 ? E_EOF : tcp_errno_class(errno);
+		return (IO_ERROR);
+	default:
+		ERR_clear_error();
+		*err = E_TLS;
+		return (IO_ERROR);
+	}
+}
+#endif
+
+/* Sends up to n bytes: n > 0, IO_AGAIN or IO_ERROR. */
+static ssize_t
+conn_send(struct tconn *c, const void *p, size_t n, uint32_t *want, int *err)
+{
+	ssize_t	r;
+
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		r = SSL_write(c->ssl, p, (int)n);
+		return (r > 0 ? r : tls_result(c, (int)r, want, err));
+	}
+#endif
+	do
+		r = send(c->fd, p, n, MSG_NOSIGNAL);
+	while (r == -1 && errno == EINTR);
+	if (r == -1 && errno == EAGAIN) {
+		*want = EPOLLOUT;
+		return (IO_AGAIN);
+	}
+	if (r == -1) {
+		*err = tcp_errno_class(errno);
+		return (IO_ERROR);
+	}
+	return (r);
+}
+
+/* Receives up to n bytes: n > 0, 0 at EOF, IO_AGAIN or IO_ERROR. */
+static ssize_t
+conn_recv(struct tconn *c, void *p, size_t n, uint32_t *want, int *err)
+{
+	ssize_t	r;
+
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		r = SSL_read(c->ssl, p, (int)n);
+		return (r > 0 ? r : tls_result(c, (int)r, want, err));
+	}
+#endif
+	do
+		r = recv(c->fd, p, n, 0);
+	while (r == -1 && errno == EINTR);
+	if (r == -1 && errno == EAGAIN) {
+		*want = EPOLLIN;
+		return (IO_AGAIN);
+	}
+	if (r == -1) {
+		*err = tcp_errno_class(errno);
+		return (IO_ERROR);
+	}
+	return (r);
+}
+
 static void
 tcp_open(struct tcp_run *t, long i)
 {
@@ -259,6 +401,10 @@ tcp_open(struct tcp_run *t, long i)
 	struct sockaddr_in	 src;
 	int			 one = 1;
 
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->state = T_CONNECTING;
+	t->active++;
 	c->t_connect = now_us();
 	c->fd = socket(o->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
@@ -285,7 +431,6 @@ tcp_open(struct tcp_run *t, long i)
 		tcp_end(t, i, T_FAILED, tcp_errno_class(errno));
 		return;
 	}
-	c->state = T_CONNECTING;
 	c->events = EPOLLOUT;
 	memset(&e, 0, sizeof(e));
 	e.events = EPOLLOUT;
@@ -294,24 +439,64 @@ tcp_open(struct tcp_run *t, long i)
 		die("epoll_ctl");
 }
 
+/*
+ * The connection's active part is over: close it (write side first, then
+ * wait for the server's EOF), or hold it while -m measures.
+ */
+static void
+tcp_finish(struct tcp_run *t, long i)
+{
+	struct tconn	*c = &t->c[i];
+
+	if (t->holding) {
+		c->state = T_HOLD;
+		tcp_set_events(t, i, 0);
+		t->held++;
+		return;
+	}
+	c->state = T_SHUTDOWN;
+#ifdef HAVE_OPENSSL
+	if (c->ssl != NULL) {
+		uint32_t	want = 0;
+		int		r, err = E_OTHER;
+
+		/* 0: close_notify sent, the server's not yet seen. */
+		ERR_clear_error();
+		if ((r = SSL_shutdown(c->ssl)) < 0) {
+			if (tls_result(c, r, &want, &err) == IO_AGAIN) {
+				tcp_set_events(t, i, want);
+				return;
+			}
+			tcp_end(t, i, T_FAILED, err);
+			return;
+		}
+	}
+#endif
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		tcp_end(t, i, T_FAILED, E_OTHER);
+		return;
+	}
+	c->state = T_CLOSING;
+	tcp_set_events(t, i, EPOLLIN);
+}
+
 static void
 tcp_send(struct tcp_run *t, long i)
 {
 	struct tconn	*c = &t->c[i];
 	size_t		 size = (size_t)t->o->size;
 	ssize_t		 n;
+	uint32_t	 want = 0;
+	int		 err = E_OTHER;
 
 	while (c->sent < size) {
-		n = send(c->fd, t->pat + c->sent, size - c->sent,
-		    MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN) {
-			tcp_set_events(t, i, EPOLLOUT);
+		n = conn_send(c, t->pat + c->sent, size - c->sent, &want, &err);
+		if (n == IO_AGAIN) {
+			tcp_set_events(t, i, want);
 			return;
 		}
-		if (n == -1) {
-			tcp_end(t, i, T_FAILED, tcp_errno_class(errno));
+		if (n == IO_ERROR) {
+			tcp_end(t, i, T_FAILED, err);
 			return;
 		}
 		c->sent += (size_t)n;
@@ -325,6 +510,10 @@ tcp_start_round(struct tcp_run *t, long i)
 {
 	struct tconn	*c = &t->c[i];
 
+	if (c->rounds >= t->o->rounds) {
+		tcp_finish(t, i);
+		return;
+	}
 	c->sent = c->got = 0;
 	c->t_round = now_us();
 	c->state = T_SENDING;
@@ -338,23 +527,13 @@ tcp_round_done(struct tcp_run *t, long i)
 	struct tconn	*c = &t->c[i];
 	double		 now = now_us();
 
-	t->lat[t->nlat++] = (uint32_t)(now - c->t_round);
+	if (t->nlat < t->latcap)
+		t->lat[t->nlat++] = (uint32_t)(now - c->t_round);
 	t->last_rt = now;
-	if (++c->rounds == 1)
+	if (++c->rounds == 1 && t->nfirst < t->firstcap)
 		t->first[t->nfirst++] = (uint32_t)(now - c->t_connect);
 	if (c->rounds == 1 && t->holding) {
-		c->state = T_HOLD;
-		tcp_set_events(t, i, 0);
-		t->held++;
-		return;
-	}
-	if (c->rounds >= t->o->rounds) {
-		if (shutdown(c->fd, SHUT_WR) == -1) {
-			tcp_end(t, i, T_FAILED, E_OTHER);
-			return;
-		}
-		c->state = T_CLOSING;
-		tcp_set_events(t, i, EPOLLIN);
+		tcp_finish(t, i);
 		return;
 	}
 	tcp_start_round(t, i);
@@ -366,15 +545,17 @@ tcp_recv(struct tcp_run *t, long i)
 	struct tconn	*c = &t->c[i];
 	size_t		 size = (size_t)t->o->size;
 	ssize_t		 n;
+	uint32_t	 want = 0;
+	int		 err = E_OTHER;
 
 	for (;;) {
-		n = recv(c->fd, t->rbuf, size - c->got, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
+		n = conn_recv(c, t->rbuf, size - c->got, &want, &err);
+		if (n == IO_AGAIN) {
+			tcp_set_events(t, i, want);
 			return;
-		if (n == -1) {
-			tcp_end(t, i, T_FAILED, tcp_errno_class(errno));
+		}
+		if (n == IO_ERROR) {
+			tcp_end(t, i, T_FAILED, err);
 			return;
 		}
 		if (n == 0) {
@@ -398,22 +579,86 @@ tcp_closing(struct tcp_run *t, long i)
 {
 	struct tconn	*c = &t->c[i];
 	ssize_t		 n;
+	uint32_t	 want = 0;
+	int		 err = E_OTHER;
 
-	n = recv(c->fd, t->rbuf, (size_t)t->o->size, 0);
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+	n = conn_recv(c, t->rbuf, (size_t)t->o->size, &want, &err);
+	if (n == IO_AGAIN) {
+		tcp_set_events(t, i, want);
 		return;
+	}
 	if (n == 0) {
 		tcp_end(t, i, T_DONE, 0);
 		return;
 	}
-	if (n == -1 && errno == ECONNRESET) {
+	if (n == IO_ERROR && err == E_RESET) {
 		/* Everything came back; the server just closed hard. */
 		t->rst_at_close++;
 		tcp_end(t, i, T_DONE, 0);
 		return;
 	}
-	tcp_end(t, i, T_FAILED, n > 0 ? E_MISMATCH : E_OTHER);
+	if (n == IO_ERROR && err == E_EOF) {
+		/* A TLS server that closed without close_notify. */
+		tcp_end(t, i, T_DONE, 0);
+		return;
+	}
+	tcp_end(t, i, T_FAILED, n > 0 ? E_MISMATCH : err);
 }
+
+#ifdef HAVE_OPENSSL
+/* Drives the TLS handshake on; when done, the round trips start. */
+static void
+tls_handshake(struct tcp_run *t, long i)
+{
+	struct tconn	*c = &t->c[i];
+	uint32_t	 want = 0;
+	int		 r, err = E_OTHER;
+	double		 now;
+
+	if (c->ssl == NULL) {
+		if ((c->ssl = SSL_new(t->ctx)) == NULL ||
+		    SSL_set_fd(c->ssl, c->fd) != 1) {
+			tcp_end(t, i, T_FAILED, E_TLS);
+			return;
+		}
+		SSL_set_connect_state(c->ssl);
+		c->state = T_HANDSHAKE;
+	}
+	ERR_clear_error();
+	if ((r = SSL_connect(c->ssl)) != 1) {
+		if (tls_result(c, r, &want, &err) == IO_AGAIN) {
+			tcp_set_events(t, i, want);
+			return;
+		}
+		tcp_end(t, i, T_FAILED, err == E_EOF ? E_TLS : err);
+		return;
+	}
+	now = now_us();
+	t->handshakes++;
+	t->last_hs = now;
+	if (t->nhs < t->firstcap)
+		t->hs[t->nhs++] = (uint32_t)(now - c->t_connect);
+	if (t->o->rounds == 0 && t->holding) {
+		tcp_finish(t, i);
+		return;
+	}
+	tcp_start_round(t, i);
+}
+
+static void
+tls_init(struct tcp_run *t)
+{
+	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		fprintf(stderr, "loadgen: SSL_CTX_new failed\n");
+		exit(2);
+	}
+	/* TLS 1.3 only, no verification, no session kept: full handshakes. */
+	SSL_CTX_set_min_proto_version(t->ctx, TLS1_3_VERSION);
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+#endif
 
 static void
 tcp_event(struct tcp_run *t, long i, uint32_t ev)
@@ -430,13 +675,27 @@ tcp_event(struct tcp_run *t, long i, uint32_t ev)
 			tcp_end(t, i, T_FAILED, E_CONNECT);
 			return;
 		}
+#ifdef HAVE_OPENSSL
+		if (t->o->tls) {
+			tls_handshake(t, i);
+			break;
+		}
+#endif
 		tcp_start_round(t, i);
 		break;
+#ifdef HAVE_OPENSSL
+	case T_HANDSHAKE:
+		tls_handshake(t, i);
+		break;
+#endif
 	case T_SENDING:
 		tcp_send(t, i);
 		break;
 	case T_RECEIVING:
 		tcp_recv(t, i);
+		break;
+	case T_SHUTDOWN:
+		tcp_finish(t, i);
 		break;
 	case T_CLOSING:
 		tcp_closing(t, i);
@@ -462,47 +721,62 @@ tcp_release(struct tcp_run *t)
 		if (t->c[i].state != T_HOLD)
 			continue;
 		t->held--;
-		if (t->c[i].rounds >= t->o->rounds) {
-			if (shutdown(t->c[i].fd, SHUT_WR) == -1) {
-				tcp_end(t, i, T_FAILED, E_OTHER);
-				continue;
-			}
-			t->c[i].state = T_CLOSING;
-			tcp_set_events(t, i, EPOLLIN);
-		} else
-			tcp_start_round(t, i);
+		tcp_start_round(t, i);
 	}
+}
+
+/* -C: every slot whose connection has ended opens the next one. */
+static void
+tcp_reopen(struct tcp_run *t)
+{
+	long	i;
+
+	for (i = 0; i < t->o->conns; i++)
+		if (t->c[i].state == T_DONE || t->c[i].state == T_FAILED)
+			tcp_open(t, i);
 }
 
 static void
 tcp_report(struct tcp_run *t, double end)
 {
 	const struct opts	*o = t->o;
-	long			 i, errs = 0, ok = 0, slow = 0;
-	double			 span;
+	long			 i, errs = 0, slow = 0;
+	double			 span, cspan, hspan;
 
 	for (i = 0; i < E_MAX; i++)
 		errs += t->errs[i];
-	for (i = 0; i < o->conns; i++)
-		if (t->c[i].state == T_DONE)
-			ok++;
 	for (i = 0; i < (long)t->nfirst; i++)
 		if (t->first[i] > 1000000)
 			slow++;
 	/* Connections that never got a first reply are slow too. */
-	slow += o->conns - (long)t->nfirst;
+	if (!o->shortc && o->rounds > 0)
+		slow += o->conns - (long)t->nfirst;
 	qsort(t->lat, t->nlat, sizeof(*t->lat), cmp_u32);
 	qsort(t->first, t->nfirst, sizeof(*t->first), cmp_u32);
+	qsort(t->life, t->nlife, sizeof(*t->life), cmp_u32);
+	qsort(t->hs, t->nhs, sizeof(*t->hs), cmp_u32);
 	span = (t->nlat > 0 ? t->last_rt - t->start : 0) / 1e6;
+	cspan = (t->done > 0 ? t->last_done - t->start : 0) / 1e6;
+	hspan = (t->handshakes > 0 ? t->last_hs - t->start : 0) / 1e6;
 	printf("conns=%ld rounds=%ld size=%ld ok=%ld errors=%ld rt=%zu "
 	    "rt_per_s=%.1f p50_us=%u p99_us=%u max_us=%u first_p50_us=%u "
 	    "first_max_us=%u slow1s=%ld elapsed_s=%.3f rst_at_close=%ld",
-	    o->conns, o->rounds, o->size, ok, errs, t->nlat,
+	    o->conns, o->rounds, o->size, t->done, errs, t->nlat,
 	    span > 0 ? (double)t->nlat / span : 0.0,
 	    pct(t->lat, t->nlat, 50), pct(t->lat, t->nlat, 99),
 	    pct(t->lat, t->nlat, 100), pct(t->first, t->nfirst, 50),
-	    t->nfirst == (size_t)o->conns ? pct(t->first, t->nfirst, 100) :
-	    UINT32_MAX, slow, (end - t->start) / 1e6, t->rst_at_close);
+	    o->shortc || t->nfirst == (size_t)o->conns ?
+	    pct(t->first, t->nfirst, 100) : UINT32_MAX, slow,
+	    (end - t->start) / 1e6, t->rst_at_close);
+	if (o->shortc)
+		printf(" conns_per_s=%.1f conn_p50_us=%u conn_p99_us=%u",
+		    cspan > 0 ? (double)t->done / cspan : 0.0,
+		    pct(t->life, t->nlife, 50), pct(t->life, t->nlife, 99));
+	if (o->tls)
+		printf(" handshakes=%ld hs_per_s=%.1f hs_p50_us=%u "
+		    "hs_p99_us=%u", t->handshakes, hspan > 0 ?
+		    (double)t->handshakes / hspan : 0.0, pct(t->hs, t->nhs, 50),
+		    pct(t->hs, t->nhs, 99));
 	for (i = 0; i < E_MAX; i++)
 		printf(" %s=%ld", terr_names[i], t->errs[i]);
 	printf(" cpu_pct=%.0f", cpu_pct(t->start));
@@ -520,7 +794,7 @@ tcp_main(const struct opts *o)
 {
 	struct tcp_run		 t;
 	struct epoll_event	 evs[LG_EVENTS];
-	double			 deadline, left;
+	double			 deadline, stop_at, left;
 	long			 i;
 	int			 n, k;
 
@@ -529,24 +803,45 @@ tcp_main(const struct opts *o)
 	t.c = xcalloc((size_t)o->conns, sizeof(*t.c));
 	t.pat = xcalloc(1, (size_t)o->size);
 	t.rbuf = xcalloc(1, (size_t)o->size);
-	t.lat = xcalloc((size_t)(o->conns * o->rounds), sizeof(*t.lat));
-	t.first = xcalloc((size_t)o->conns, sizeof(*t.first));
+	if (o->shortc) {
+		t.latcap = t.firstcap = LAT_CAP;
+	} else {
+		t.latcap = (size_t)(o->conns * o->rounds);
+		t.firstcap = (size_t)o->conns;
+	}
+	t.lat = xcalloc(t.latcap + 1, sizeof(*t.lat));
+	t.first = xcalloc(t.firstcap, sizeof(*t.first));
+	t.life = xcalloc(t.firstcap, sizeof(*t.life));
+	t.hs = xcalloc(t.firstcap, sizeof(*t.hs));
 	fill_pattern(t.pat, (size_t)o->size);
 	if ((t.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		die("epoll_create1");
-	t.holding = o->pid > 0;
+#ifdef HAVE_OPENSSL
+	if (o->tls)
+		tls_init(&t);
+#endif
+	t.holding = o->pid > 0 && !o->shortc;
+	t.opening = o->shortc;
 	t.rss_base = t.rss_idle = proc_kb(o->pid, "VmRSS");
-	t.active = o->conns;
 	t.start = now_us();
 	deadline = t.start + o->secs * 1e6;
+	stop_at = t.start + o->dur * 1e6;
 	for (i = 0; i < o->conns; i++)
 		tcp_open(&t, i);
-	while (t.active > 0) {
+	while (t.active > 0 || t.opening) {
 		if (t.holding && t.held == t.active)
 			tcp_release(&t);
+		if (t.opening && now_us() >= stop_at)
+			t.opening = 0;
+		if (t.opening)
+			tcp_reopen(&t);
 		left = (deadline - now_us()) / 1e3;
 		if (left <= 0)
 			break;
+		if (t.opening && (stop_at - now_us()) / 1e3 < left)
+			left = (stop_at - now_us()) / 1e3;
+		if (left < 0)
+			left = 0;
 		n = epoll_wait(t.ep, evs, LG_EVENTS, left > 1000 ? 1000 :
 		    (int)left + 1);
 		if (n == -1 && errno == EINTR)
@@ -877,8 +1172,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen tcp [-b NSRC] [-c CONNS] [-m PID] [-r ROUNDS] "
-	    "[-s SIZE] [-t SECS] HOST PORT\n"
+	    "usage: loadgen tcp|tls [-C] [-b NSRC] [-c CONNS] [-d SECS] "
+	    "[-m PID] [-r ROUNDS] [-s SIZE] [-t SECS] HOST PORT\n"
 	    "       loadgen udp [-g] [-d SECS] [-n COUNT] [-P PEERS] [-s SIZE] "
 	    "[-t MS] [-w WINDOW] HOST PORT\n");
 	exit(2);
@@ -927,10 +1222,18 @@ main(int argc, char **argv)
 		usage();
 	memset(&o, 0, sizeof(o));
 	o.udp = strcmp(argv[1], "udp") == 0;
-	if (!o.udp && strcmp(argv[1], "tcp") != 0)
+	o.tls = strcmp(argv[1], "tls") == 0;
+	if (!o.udp && !o.tls && strcmp(argv[1], "tcp") != 0)
 		usage();
+#ifndef HAVE_OPENSSL
+	if (o.tls) {
+		fprintf(stderr, "loadgen: built without OpenSSL: no tls mode\n");
+		exit(2);
+	}
+#endif
 	o.conns = 1;
-	o.rounds = 1000;
+	o.rounds = o.tls ? 0 : 1000;
+	o.dur = 1;
 	o.size = 64;
 	o.nsrc = 1;
 	o.secs = o.udp ? 2 : 60;
@@ -939,8 +1242,11 @@ main(int argc, char **argv)
 	o.count = 1000000;
 	o.tmo_ms = 1000;
 	optind = 2;
-	while ((ch = getopt(argc, argv, "b:c:d:gm:n:P:r:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "Cb:c:d:gm:n:P:r:s:t:w:")) != -1) {
 		switch (ch) {
+		case 'C':
+			o.shortc = 1;
+			break;
 		case 'b':
 			o.nsrc = number(optarg, 1, 250);
 			break;
@@ -948,7 +1254,10 @@ main(int argc, char **argv)
 			o.conns = number(optarg, 1, 1000000);
 			break;
 		case 'd':
-			o.secs = (double)number(optarg, 1, 3600);
+			if (o.udp)
+				o.secs = (double)number(optarg, 1, 3600);
+			else
+				o.dur = (double)number(optarg, 1, 3600);
 			break;
 		case 'g':
 			o.gso = 1;
@@ -963,7 +1272,7 @@ main(int argc, char **argv)
 			o.peers = number(optarg, 1, 1000);
 			break;
 		case 'r':
-			o.rounds = number(optarg, 1, 100000000);
+			o.rounds = number(optarg, o.udp ? 1 : 0, 100000000);
 			break;
 		case 's':
 			o.size = number(optarg, UDP_HDR, 65000);
