@@ -248,6 +248,14 @@ conn_open(struct server *s, int fd, const struct sockaddr_storage *ss,
 static void
 conn_release_streams(struct conn *c)
 {
+	/*
+	 * A relay that ended cleanly has half-closed the peer, unless the
+	 * handler never writes to it (--discard): a TLS peer still gets its
+	 * close_notify, or it would see a truncation.
+	 */
+	if (c->srv->o->tls.on && c->relay_over && !c->failed &&
+	    c->net.fd >= 0)
+		(void)stream_shutdown(&c->net);
 	relay_free(&c->relay);
 	if (c->tlshs != NULL) {
 		tls_hs_cancel(c->tlshs);

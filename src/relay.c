@@ -567,6 +567,13 @@ pipe_zc_flush(struct relay *r, struct relay_pipe *p)
 }
 #endif
 
+/*
+ * A read at least this large says bulk: only then is the kernel pipe of
+ * zero copy made.  A short exchange (a request, a reply) then costs no
+ * pipe2/fcntl/close, which as many syscalls as it moves bytes with.
+ */
+#define RELAY_ZC_BULK	(16 * 1024)
+
 static void
 pipe_fill(struct relay *r, struct relay_pipe *p)
 {
@@ -581,6 +588,11 @@ pipe_fill(struct relay *r, struct relay_pipe *p)
 		n = pipe_fill_direct(r, p);
 	else
 		n = pipe_fill_buffered(r, p);
+	if (n >= RELAY_ZC_BULK && p->c.zero_copy && !p->zc_tried &&
+	    r->status == RELAY_RUNNING) {
+		p->zc_tried = 1;
+		pipe_zc_open(r, p);
+	}
 	if (n == 0 || (n > 0 && p->c.limit > 0 && p->nread >= p->c.limit))
 		(void)pipe_at_eof(r, p);
 }
@@ -822,7 +834,6 @@ relay_start(struct relay *r)
 	 * without a source ends dst's write side now.
 	 */
 	for (i = 0; i < r->npipes; i++) {
-		pipe_zc_open(r, &r->pipes[i]);
 		if (r->pipes[i].c.src == NULL)
 			pipe_maybe_done(r, &r->pipes[i]);
 	}

@@ -57,7 +57,8 @@ struct relay_pipe_conf {
 	unsigned int		 zero_copy:1;	/* splice(2) through a kernel
 						   pipe when both ends are
 						   plain fds and the pipe is
-						   raw */
+						   raw, from the first read
+						   of 16 KiB on (bulk) */
 };
 
 /* Why a relay (or pipe) stopped. */
@@ -83,6 +84,8 @@ struct relay_pipe {
 	unsigned int		 shut_wait:1; /* dst's shutdown said EAGAIN */
 	unsigned int		 dst_gone:1;  /* dst_gone_drains happened */
 	unsigned int		 last_cr:1;   /* crlf: last byte out was \r */
+	unsigned int		 zc_tried:1;  /* zero copy was set up (or
+						 could not be) */
 	int			 kp[2];	    /* zero copy: the kernel pipe,
 					       or -1 */
 	size_t			 kp_len;    /* bytes in it */

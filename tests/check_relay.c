@@ -1319,18 +1319,37 @@ START_TEST(test_zero_copy)
 	c.zero_copy = 1;
 	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
 	start();
-#ifdef HAVE_SPLICE
-	ck_assert_int_ne(rg.r.pipes[0].kp[0], -1);
-#endif
+	/* No kernel pipe until a read shows bulk. */
+	ck_assert_int_eq(rg.r.pipes[0].kp[0], -1);
 	feed(in, BIG_LEN, 1);
 	drain(1);
 	run();
 	assert_done_ok();
+#ifdef HAVE_SPLICE
+	ck_assert_int_ne(rg.r.pipes[0].kp[0], -1);
+#endif
 	assert_out(in, BIG_LEN);
 	ck_assert_uint_eq(relay_bytes_to(&rg.r, S(rg.b[0])), BIG_LEN);
 	/* The kernel pipe never held more than its size. */
 	ck_assert_uint_le(rg.r.pipes[0].kp_len, rg.r.pipes[0].kp_cap);
 	free(in);
+}
+END_TEST
+
+/* A short exchange never makes the kernel pipe. */
+START_TEST(test_zero_copy_short)
+{
+	struct relay_pipe_conf	c = conf(65536);
+
+	c.zero_copy = 1;
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	start();
+	feed("GET / HTTP/1.0\r\n\r\n", 18, 1);
+	drain(1);
+	run();
+	assert_done_ok();
+	assert_out("GET / HTTP/1.0\r\n\r\n", 18);
+	ck_assert_int_eq(rg.r.pipes[0].kp[0], -1);
 }
 END_TEST
 
@@ -1556,6 +1575,7 @@ relay_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_zero_copy);
+	tcase_add_test(tc, test_zero_copy_short);
 	tcase_add_test(tc, test_zero_copy_framed);
 	suite_add_tcase(s, tc);
 

@@ -2,7 +2,8 @@
 # TLS at its edges: --tls-handshake-timeout alone is a usage error; a
 # peer's bare FIN is reported as the truncation even while the relay had
 # something to write; -z --tls ends with close_notify; the closed line of
-# an --exec connection counts what peer and program exchanged.
+# an --exec connection counts what peer and program exchanged; a
+# --discard server ends with close_notify too.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need_tls
@@ -101,4 +102,12 @@ sk 10 "$T/h" tcp-client --tls --tls-ca "$TLS/ca.pem" localhost "$b4_PORT"
 poll_until 5 grep -q '^closed' "$T/b4.err"
 grep -q '^closed 127\.0\.0\.1:[0-9]* in=6 out=10 ' "$T/b4.err" ||
     bad "4: --sh-exec 'read x; echo \"got \$x\"' fed 'hello': logged '$(grep closed "$T/b4.err")', expected in=6 out=10"
+# 5. A handler that never writes (--discard) still ends with close_notify:
+#    the client sees a clean end, not a truncation.
+# shellcheck disable=SC2086
+start_server b5 tcp-server 0 $srvtls --discard
+printf 'hello\n' > "$T/h5"
+sk 10 "$T/h5" tcp-client --tls --tls-ca "$TLS/ca.pem" localhost "$b5_PORT"
+[ "$RC" = 0 ] ||
+    bad "5: tcp-client --tls to a --discard server: exited $RC: $(cat "$T/err")"
 exit "$FAILED"
