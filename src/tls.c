@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -59,6 +61,9 @@ struct tls_ctx {
 	char		 fingerprint[TLS_SHA256_LEN];
 };
 
+/* Read-ahead buffer: four full records per read(2). */
+#define TLS_READ_AHEAD	(4 * (16384 + 256))
+
 struct tls_conn {
 	SSL		*ssl;
 	struct tls_ctx	*tc;
@@ -66,6 +71,10 @@ struct tls_conn {
 	int		 dead;			/* errno after a fatal failure */
 	int		 later;			/* read: errno, or -1 for EOF, owed
 						   after the bytes it returned */
+	int		 nodelay;		/* TCP_NODELAY is on; -1: not TCP */
+	int		 starved;		/* the last read wanted the socket:
+						   what read-ahead holds is not a
+						   whole record */
 	int		 auth_failed;
 	int		 preset;		/* err was set by a callback */
 	int		 pin_mismatch;
@@ -843,6 +852,14 @@ tls_ctx_new(const struct tls_opts *o, char *err, size_t len)
 	}
 	SSL_CTX_set_mode(tc->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * Read ahead: one read(2) takes several records, where without it
+	 * each record costs a read of its 5-byte header, one of its body
+	 * and a wakeup.  The buffer goes when empty (RELEASE_BUFFERS), so
+	 * an idle connection does not keep it.
+	 */
+	SSL_CTX_set_read_ahead(tc->ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(tc->ctx, TLS_READ_AHEAD);
 	SSL_CTX_set_options(tc->ctx, SSL_OP_NO_RENEGOTIATION |
 	    (o->server ? SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET :
 	    0) | (o->allow_truncation ? SSL_OP_IGNORE_UNEXPECTED_EOF : 0));
@@ -1184,6 +1201,7 @@ tls_read(struct stream *s, void *p, size_t n)
 		return (-1);
 	}
 	s->rwant = LOOP_READABLE;
+	c->starved = 0;
 	/* As many records as are there and fit: fewer loop rounds. */
 	while (got < n) {
 		ERR_clear_error();
@@ -1193,6 +1211,8 @@ tls_read(struct stream *s, void *p, size_t n)
 		}
 		sys = errno;
 		r = tls_io_fail(c, 0, sys, TLS_OP_READ, &s->rwant);
+		if (r == -1 && errno == EAGAIN)
+			c->starved = 1;
 		if (got == 0)
 			return (r);
 		if (r == 0)
@@ -1202,6 +1222,25 @@ tls_read(struct stream *s, void *p, size_t n)
 		break;
 	}
 	return ((ssize_t)got);
+}
+
+/*
+ * A write of a record or more is bulk: with Nagle the kernel joins its
+ * records into full segments (measured: a 1 GiB upload took 15% less
+ * CPU than with TCP_NODELAY).  A smaller write is interactive and goes
+ * out at once; turning TCP_NODELAY on also pushes what Nagle held.
+ */
+#define TLS_BULK_WRITE	16384
+
+static void
+tls_set_nodelay(struct tls_conn *c, int fd, int on)
+{
+	if (c->nodelay == -1 || c->nodelay == on)
+		return;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == 0)
+		c->nodelay = on;
+	else
+		c->nodelay = -1;
 }
 
 static ssize_t
@@ -1222,6 +1261,7 @@ tls_write(struct stream *s, const void *p, size_t n)
 		errno = EPIPE;
 		return (-1);
 	}
+	tls_set_nodelay(c, s->fd, n < TLS_BULK_WRITE);
 	ERR_clear_error();
 	if (SSL_write_ex(c->ssl, p, n, &k) == 1) {
 		s->wwant = LOOP_WRITABLE;
@@ -1264,9 +1304,16 @@ tls_pending(const struct stream *s)
 	/* An EOF or error owed after the last bytes counts as input. */
 	if (c->later != 0)
 		return (1);
-	if (c->dead || (n = SSL_pending(c->ssl)) <= 0)
+	if (c->dead)
 		return (0);
-	return ((size_t)n);
+	if ((n = SSL_pending(c->ssl)) > 0)
+		return ((size_t)n);
+	/*
+	 * Records read ahead but not yet decrypted count too, unless the
+	 * last read said they are not a whole record: then only the socket
+	 * can help, and the loop must sleep on it instead of spinning.
+	 */
+	return (!c->starved && SSL_has_pending(c->ssl) ? 1 : 0);
 }
 
 static void
@@ -1366,7 +1413,8 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 {
 	struct tls_conn	*c;
 	char		 dummy[TLS_ERR_LEN];
-	int		 saved;
+	socklen_t	 olen;
+	int		 saved, on;
 
 	if (err == NULL || len == 0) {
 		err = dummy;
@@ -1379,16 +1427,22 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 		tls_seterr(err, len, "%s", strerror(errno));
 		return (-1);
 	}
-	/*
-	 * TLS writes whole records, so Nagle gains nothing; with it, the
-	 * first small record after the client's last handshake flight
-	 * waits for the server's delayed ACK (40 ms).  Not for Unix sockets.
-	 */
-	(void)sock_set_nodelay(fd);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		tls_seterr(err, len, "%s", strerror(errno));
 		return (-1);
 	}
+	/*
+	 * Nagle off for the handshake and small records: with it, the
+	 * first small record after the client's last handshake flight
+	 * waits for the server's delayed ACK (40 ms).  Bulk writes turn
+	 * it back on (tls_write).  Not for Unix sockets, nor where --nodelay
+	 * already asked for it: that stays.
+	 */
+	olen = sizeof(on);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &olen) == -1 || on)
+		c->nodelay = -1;
+	else
+		c->nodelay = sock_set_nodelay(fd) == 0 ? 1 : -1;
 	c->tc = tc;
 	if ((c->ssl = SSL_new(tc->ctx)) == NULL ||
 	    SSL_set_fd(c->ssl, fd) != 1) {

@@ -1022,6 +1022,40 @@ START_TEST(test_pending_records)
 }
 END_TEST
 
+/*
+ * Read-ahead: records that came in one read(2) but are not decrypted yet
+ * count as pending, since the socket they came from is empty now.
+ */
+START_TEST(test_pending_read_ahead)
+{
+	struct tls_opts	 so, co;
+	struct pollfd	 pfd;
+	unsigned char	*a = pattern(5000, 7), b[5000];
+	int		 i;
+
+	versions(_i, &so, &co);
+	pair_open(&so, &co, "localhost");
+	handshake_ok();
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(stream_write(&P.srv.s, a + i * 1000, 1000),
+		    1000);
+	wait_delivered();
+	/* Exactly one record's worth: the read stops without EAGAIN. */
+	get(&P.cli, b, 1000);
+	pfd.fd = P.cli.s.fd;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	ck_assert_uint_gt(stream_pending(&P.cli.s), 0);
+	ck_assert_int_eq(stream_read(&P.cli.s, b + 1000, 4000), 4000);
+	ck_assert(memcmp(a, b, 5000) == 0);
+	/* All read, the last read said EAGAIN: nothing pending, no spin. */
+	ck_assert_int_eq(stream_read(&P.cli.s, b, sizeof(b)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_uint_eq(stream_pending(&P.cli.s), 0);
+	free(a);
+}
+END_TEST
+
 /* Data and close_notify in one go: the data first, then EOF. */
 START_TEST(test_pending_eof_after_data)
 {
@@ -1992,6 +2026,7 @@ tls_suite(void)
 	tc = tcase(s, "pending");
 	tcase_add_loop_test(tc, test_pending_record, 0, 2);
 	tcase_add_loop_test(tc, test_pending_records, 0, 2);
+	tcase_add_loop_test(tc, test_pending_read_ahead, 0, 2);
 	tcase_add_loop_test(tc, test_pending_eof_after_data, 0, 2);
 
 	tc = tcase(s, "memory");
