@@ -264,6 +264,14 @@ conn_release_streams(struct conn *c)
 	}
 	if (conn_forwards(c))
 		dial_cancel(&c->u.dial);
+	/*
+	 * Whoever registered them last (a handshake hands its fd over), the
+	 * loop forgets both before they close and their numbers come back.
+	 */
+	if (c->net.fd >= 0)
+		loop_forget_fd(c->srv->loop, c->net.fd);
+	if (c->other.fd >= 0)
+		loop_forget_fd(c->srv->loop, c->other.fd);
 	stream_close(&c->net);
 	stream_close(&c->other);
 }

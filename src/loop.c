@@ -228,6 +228,14 @@ loop_del_fd(struct loop *l, int fd, int mask)
 }
 
 int
+loop_fd_is(struct loop *l, int fd, loop_fd_cb cb, void *arg)
+{
+	if (fd < 0 || fd >= l->nfiles)
+		return (0);
+	return (l->files[fd].cb == cb && l->files[fd].arg == arg);
+}
+
+int
 loop_get_mask(struct loop *l, int fd)
 {
 	if (fd < 0 || fd >= l->nfiles)

@@ -58,6 +58,8 @@ void	loop_forget_fd(struct loop *, int);
 int	loop_add_fd(struct loop *, int, int, loop_fd_cb, void *);
 int	loop_del_fd(struct loop *, int, int);
 int	loop_get_mask(struct loop *, int);
+/* Whether fd is registered with this callback and argument. */
+int	loop_fd_is(struct loop *, int, loop_fd_cb, void *);
 
 /*
  * Marks fd as holding buffered input (a TLS record already decrypted):

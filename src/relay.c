@@ -734,7 +734,8 @@ relay_register(struct relay *r)
 	for (i = 0; i < r->nstreams; i++) {
 		s = r->streams[i];
 		mask = relay_mask_for(r, s, &pending);
-		if (mask != loop_get_mask(r->loop, s->fd) &&
+		if ((mask != loop_get_mask(r->loop, s->fd) ||
+		    !loop_fd_is(r->loop, s->fd, relay_on_fd, r)) &&
 		    loop_set_fd(r->loop, s->fd, mask, relay_on_fd, r) == -1)
 			return (-1);
 		/*

@@ -47,6 +47,9 @@ sock_set_nonblock(int fd, int on)
 
 	if ((flags = fcntl(fd, F_GETFL)) == -1)
 		return (-1);
+	/* An accepted socket is non-blocking already: no second call. */
+	if (!!(flags & O_NONBLOCK) == !!on)
+		return (0);
 	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
 	return (fcntl(fd, F_SETFL, flags) == -1 ? -1 : 0);
 }
