@@ -47,7 +47,8 @@ dial_connected(struct dial *d)
 {
 	int	fd = d->fd;
 
-	(void)loop_set_fd(d->loop, fd, 0, NULL, NULL);
+	/* The owner registers it next (MOD), instead of DEL then ADD. */
+	loop_park_fd(d->loop, fd);
 	d->fd = -1;
 	dial_finish(d, fd);
 }

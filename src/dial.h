@@ -17,7 +17,8 @@ struct dial;
 
 /*
  * Called once: fd is the connected, non-blocking socket (the callee owns
- * it), or -1 with the reason in dial.err (an errno value).
+ * it; it is parked in the loop, see loop_park_fd), or -1 with the reason
+ * in dial.err (an errno value).
  */
 typedef void (*dial_done_cb)(struct dial *, int, void *);
 

@@ -227,6 +227,20 @@ loop_del_fd(struct loop *l, int fd, int mask)
 	return (loop_set_fd(l, fd, f->mask & ~mask, f->cb, f->arg));
 }
 
+static void
+loop_parked(struct loop *l, int fd, int mask, void *arg)
+{
+	(void)loop_set_fd(l, fd, 0, NULL, NULL);
+}
+
+void
+loop_park_fd(struct loop *l, int fd)
+{
+	int	mask = loop_get_mask(l, fd);
+
+	(void)loop_set_fd(l, fd, mask, mask != 0 ? loop_parked : NULL, NULL);
+}
+
 int
 loop_fd_is(struct loop *l, int fd, loop_fd_cb cb, void *arg)
 {

@@ -54,6 +54,15 @@ int	loop_set_fd(struct loop *, int, int, loop_fd_cb, void *);
  */
 void	loop_forget_fd(struct loop *, int);
 
+/*
+ * Hands fd over to its next owner: it stays registered, with a callback
+ * that unregisters it when it fires, so that the owner's loop_set_fd
+ * changes the registration (one epoll_ctl MOD, or none for the same
+ * mask) instead of adding it again after a DEL.  An owner that closes
+ * fd first calls loop_forget_fd.
+ */
+void	loop_park_fd(struct loop *, int);
+
 /* Adds or removes mask bits, keeping the callback.  Returns 0 or -1. */
 int	loop_add_fd(struct loop *, int, int, loop_fd_cb, void *);
 int	loop_del_fd(struct loop *, int, int);

@@ -146,6 +146,7 @@ scan_dialed(struct dial *d, int fd, void *arg)
 	struct scan_slot	*sl = arg;
 
 	if (fd != -1) {
+		loop_forget_fd(d->loop, fd);
 		(void)close(fd);
 		scan_slot_done(sl, SCAN_OPEN);
 		return;

@@ -14,26 +14,14 @@
 
 static void	tls_hs_step(struct tls_hs *);
 
-/* A handed-over fd whose new owner never took it: let it go. */
-static void
-tls_hs_parked(struct loop *l, int fd, int mask, void *arg)
-{
-	(void)loop_set_fd(l, fd, 0, NULL, NULL);
-}
-
 static void
 tls_hs_finish(struct tls_hs *h, int ok)
 {
 	h->running = 0;
 	loop_timer_cancel(h->loop, &h->timer);
-	/*
-	 * After a handshake the owner reads the stream next: the fd stays
-	 * registered, so that the owner's loop_set_fd with the same mask
-	 * costs no epoll_ctl pair (DEL, then ADD).
-	 */
-	if (ok && loop_get_mask(h->loop, h->s->fd) != 0)
-		(void)loop_set_fd(h->loop, h->s->fd, loop_get_mask(h->loop,
-		    h->s->fd), tls_hs_parked, NULL);
+	/* After a handshake the owner reads the stream next: hand it over. */
+	if (ok)
+		loop_park_fd(h->loop, h->s->fd);
 	else
 		(void)loop_set_fd(h->loop, h->s->fd, 0, NULL, NULL);
 	h->done_cb(h, ok, h->done_arg);

@@ -28,9 +28,8 @@ struct tls_hs {
 /*
  * Starts the handshake of s (made by tls_stream_init); done_cb runs
  * from the loop, never from in here.  Returns 0 or -1 with errno.
- * After a handshake that succeeded the fd is still registered, with a
- * callback that unregisters it when it fires: the owner registers its
- * own callback (for free, when the mask is the same) or unregisters.
+ * After a handshake that succeeded the fd is parked (loop_park_fd) for
+ * its owner.
  */
 int	tls_hs_start(struct tls_hs *, struct loop *, struct stream *,
 	    long long, tls_hs_cb, void *);

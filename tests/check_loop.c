@@ -161,6 +161,38 @@ START_TEST(test_fd_forget_then_reuse)
 }
 END_TEST
 
+/*
+ * loop_park_fd: the next owner takes the fd over with its own callback;
+ * a parked fd nobody takes is unregistered by its first event.
+ */
+START_TEST(test_fd_park)
+{
+	struct seen	s = { 0 }, t = { 0 };
+	int		sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd, &s), 0);
+	loop_park_fd(l, sv[1]);
+	ck_assert_int_eq(loop_get_mask(l, sv[1]), LOOP_READABLE);
+	ck_assert(!loop_fd_is(l, sv[1], on_fd, &s));
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd_drain,
+	    &t), 0);
+	ck_assert(loop_fd_is(l, sv[1], on_fd_drain, &t));
+	put(sv[0], "x");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.calls, 0);
+	ck_assert_int_eq(t.calls, 1);
+	/* Parked and left: the first event lets it go. */
+	loop_park_fd(l, sv[1]);
+	put(sv[0], "y");
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(loop_get_mask(l, sv[1]), 0);
+	ck_assert_int_eq(loop_process(l, 0), 0);
+	ck_assert_int_eq(t.calls, 1);
+	closepair(sv);
+}
+END_TEST
+
 START_TEST(test_fd_ready_subset)
 {
 	struct seen	s = { 0 };
@@ -991,6 +1023,7 @@ loop_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_fd_readable);
 	tcase_add_test(tc, test_fd_forget_then_reuse);
+	tcase_add_test(tc, test_fd_park);
 	tcase_add_test(tc, test_fd_ready_subset);
 	tcase_add_test(tc, test_fd_add_del);
 	tcase_add_test(tc, test_fd_replace);
