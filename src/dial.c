@@ -59,8 +59,12 @@ dial_writable(struct loop *l, int fd, int mask, void *arg)
 	struct dial	*d = arg;
 
 	if (sock_connect_finish(fd) == 0) {
-		dial_connected(d);
-		return;
+		if (!sock_connected_to_self(fd, &d->addrs[d->next - 1])) {
+			dial_connected(d);
+			return;
+		}
+		/* Nobody listens there: what connect would have said. */
+		errno = ECONNREFUSED;
 	}
 	dial_drop_fd(d, errno);
 	dial_try_next(d);

@@ -399,6 +399,37 @@ sock_connect_finish(int fd)
 	return (0);
 }
 
+/*
+ * A TCP connect to a closed port of this host, from an ephemeral port
+ * equal to it, "succeeds" by simultaneous open: the socket talks to
+ * itself.  Only possible when the local address and port are the
+ * target's, so one getsockname() tells.
+ */
+int
+sock_connected_to_self(int fd, const struct sock_addr *to)
+{
+	struct sockaddr_storage	 me;
+	socklen_t		 len = sizeof(me);
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+
+	if (to->ss.ss_family != AF_INET && to->ss.ss_family != AF_INET6)
+		return (0);
+	if (getsockname(fd, (struct sockaddr *)&me, &len) == -1 ||
+	    me.ss_family != to->ss.ss_family)
+		return (0);
+	if (me.ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)&me;
+		b4 = (const struct sockaddr_in *)&to->ss;
+		return (a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	}
+	a6 = (const struct sockaddr_in6 *)&me;
+	b6 = (const struct sockaddr_in6 *)&to->ss;
+	return (a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0);
+}
+
 int
 sock_accept(int lfd, struct sockaddr_storage *ss, socklen_t *len)
 {

@@ -102,6 +102,12 @@ int	sock_connect_start(const struct sock_addr *, const struct sock_addr *);
 int	sock_connect_finish(int);
 
 /*
+ * 1 when a connected TCP socket is connected to itself (a closed local
+ * port reached from the same ephemeral port), 0 otherwise.
+ */
+int	sock_connected_to_self(int, const struct sock_addr *);
+
+/*
  * Connects to host:port, trying every getaddrinfo result in order, each
  * within timeout_ms (<= 0: no timeout).  Returns a blocking fd, or -1
  * with errno from the last attempt (ETIMEDOUT on timeout; EHOSTUNREACH

@@ -721,6 +721,45 @@ make_stale(void)
 	(void)close(fd);
 }
 
+/*
+ * A socket bound to 127.0.0.1:P that connects to 127.0.0.1:P reaches
+ * itself (TCP simultaneous open); a connect to a real listener does not.
+ */
+START_TEST(test_connected_to_self)
+{
+	struct sock_addr	a;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&a.ss;
+	int			fd, lfd, c;
+
+	memset(&a, 0, sizeof(a));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.len = sizeof(*sin);
+	a.socktype = SOCK_STREAM;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a.ss, a.len), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a.ss, &a.len), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a.ss, a.len), 0);
+	ck_assert_int_eq(sock_connected_to_self(fd, &a), 1);
+	(void)close(fd);
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(lfd, 0);
+	sin->sin_port = 0;
+	a.len = sizeof(*sin);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a.ss, a.len), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a.ss, &a.len), 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(c, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&a.ss, a.len), 0);
+	ck_assert_int_eq(sock_connected_to_self(c, &a), 0);
+	(void)close(c);
+	(void)close(lfd);
+}
+END_TEST
+
 START_TEST(test_unix_listen_connect)
 {
 	struct sockaddr_storage	ss;
@@ -1016,6 +1055,7 @@ sock_suite(void)
 	tcase_add_loop_test(tc, test_io_eagain, 0, 2);
 	tcase_add_test(tc, test_io_short_eof);
 	tcase_add_test(tc, test_io_errors);
+	tcase_add_test(tc, test_connected_to_self);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("format");

@@ -14,31 +14,64 @@ start_server c tcp-server 0
 lo=$((b_PORT - 499))
 [ "$lo" -gt 1024 ] || lo=1025
 list="$a_PORT,$lo-$((lo + 997)),$c_PORT"
-# The oracle: the ports of the list that accept a python3 connect now
-# (ours, and whatever else on this machine may listen in that range).
-want=$(python3 - "$a_PORT" "$lo" $((lo + 997)) "$c_PORT" <<'PY'
+# The oracle: the ports of the list that accept a python3 connect
+# (ours, and whatever else on this machine listens in that range), run
+# before and after the scan, since servers of other tests come and go
+# meanwhile.  A connect that reached itself (an ephemeral source port
+# equal to the closed target port) is not a listener.
+oracle() {
+	python3 - "$a_PORT" "$lo" $((lo + 997)) "$c_PORT" <<'PY'
 import socket, sys
 a, lo, hi, c = (int(x) for x in sys.argv[1:])
 for p in [a] + list(range(lo, hi + 1)) + [c]:
     s = socket.socket()
     s.settimeout(2)
-    if s.connect_ex(('127.0.0.1', p)) == 0:
+    if s.connect_ex(('127.0.0.1', p)) == 0 and \
+            s.getsockname() != s.getpeername():
         print('127.0.0.1 %d open' % p)
     s.close()
 PY
-)
+}
+before=$(oracle)
 for p in "$a_PORT" "$b_PORT" "$c_PORT"; do
-	printf '%s\n' "$want" | grep -qx "127.0.0.1 $p open" ||
+	printf '%s\n' "$before" | grep -qx "127.0.0.1 $p open" ||
 	    fail "the oracle does not see our server on $p"
 done
 t0=$(date +%s%N)
 "$SOCKIT" tcp-client -z 127.0.0.1 "$list" > "$T/out" 2> "$T/err"
 rc=$?
 t1=$(date +%s%N)
+after=$(oracle)
 echo "1000 ports in $(( (t1 - t0) / 1000000 )) ms"
 [ "$rc" = 0 ] || fail "-z over 1000 ports exited $rc: $(cat "$T/err")"
-[ "$(cat "$T/out")" = "$want" ] ||
-    fail "-z printed '$(cat "$T/out")', expected '$want'"
+# Every port open both times is printed; nothing printed was closed
+# both times; the order is the list's.
+printf '%s\n' "$before" > "$T/before"
+printf '%s\n' "$after" > "$T/after"
+grep -Fxf "$T/after" "$T/before" > "$T/both" || :
+while IFS= read -r line; do
+	grep -qxF "$line" "$T/out" || fail "-z missed '$line': $(cat "$T/out")"
+done < "$T/both"
+while IFS= read -r line; do
+	grep -qxF "$line" "$T/before" || grep -qxF "$line" "$T/after" ||
+	    fail "-z printed '$line', closed before and after the scan"
+done < "$T/out"
+[ -z "$(sort "$T/out" | uniq -d)" ] || fail "-z printed a port twice"
+sed 's/^127\.0\.0\.1 \([0-9]*\) open$/\1/' "$T/out" > "$T/ports"
+[ "$(head -n 1 "$T/ports")" = "$a_PORT" ] ||
+    fail "-z did not print the list's first port first: $(cat "$T/out")"
+[ "$(tail -n 1 "$T/ports")" = "$c_PORT" ] ||
+    fail "-z did not print the list's last port last: $(cat "$T/out")"
+sed -n '2,$p' "$T/ports" | sed '$d' > "$T/mid"
+sort -n "$T/mid" | cmp -s - "$T/mid" ||
+    fail "-z printed the range out of order: $(cat "$T/out")"
+
+# A connect from the target port itself reaches its own socket (TCP
+# simultaneous open): nobody listens there, so the port is closed.
+self=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+expect_rc 3 "$SOCKIT" tcp-client -z -s 127.0.0.1 -p "$self" 127.0.0.1 "$self"
+expect_rc 3 "$SOCKIT" tcp-client -s 127.0.0.1 -p "$self" 127.0.0.1 "$self" \
+    < /dev/null 2>/dev/null
 
 # Nothing listening: exit 3, nothing printed.
 "$SOCKIT" tcp-client -z 127.0.0.1 "1,3-5" > "$T/out" 2> "$T/err"
