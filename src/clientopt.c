@@ -342,6 +342,7 @@ client_opts_finish(struct client_opts *o, char **cause)
 		*cause = args_cause("%s", err);
 		return (-1);
 	}
+	o->tls.t.nodelay = o->nodelay;
 	if (tlsopt_finish(&o->tls, "--tls", cause) == -1)
 		return (-1);
 	/* Certificates and keys are read now: a bad one is a usage error. */

@@ -358,6 +358,7 @@ server_opts_finish(struct server_opts *o, char **cause)
 	}
 	if (o->handler == SERVER_FORWARD && server_parse_forward(o, cause) == -1)
 		return (-1);
+	o->tls.t.nodelay = o->fwd_tls.t.nodelay = o->nodelay;
 	if (tlsopt_finish(&o->tls, "--tls", cause) == -1 ||
 	    tlsopt_finish(&o->fwd_tls, "--forward-tls", cause) == -1)
 		return (-1);

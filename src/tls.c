@@ -58,11 +58,15 @@ struct tls_ctx {
 	unsigned char	 alpn[TLS_ALPN_MAX];	/* wire format */
 	size_t		 alpn_len;
 	int		 key_encrypted;		/* the password callback ran */
+	int		 keep_nodelay;		/* opts.nodelay */
 	char		 fingerprint[TLS_SHA256_LEN];
 };
 
 /* Read-ahead buffer: four full records per read(2). */
 #define TLS_READ_AHEAD	(4 * (16384 + 256))
+/* A server's TLS 1.3 cipher suites, most preferred first (--tls-ciphersuites). */
+#define TLS_SERVER_SUITES \
+	"TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"
 
 struct tls_conn {
 	SSL		*ssl;
@@ -752,6 +756,16 @@ tls_ctx_settings(struct tls_ctx *tc, const struct tls_opts *o, char *err,
 		errno = EINVAL;
 		return (-1);
 	}
+	/*
+	 * A server's default order puts AES-128-GCM first, as Go's and
+	 * BoringSSL's do: with AES and SHA instructions its key schedule
+	 * (SHA-256) and records cost less than AES-256-GCM's (SHA-384),
+	 * for the same safety; a client that lists ChaCha20 first (no AES
+	 * instructions) still gets it (SSL_OP_PRIORITIZE_CHACHA).
+	 */
+	if (o->ciphersuites == NULL && o->server &&
+	    SSL_CTX_set_ciphersuites(tc->ctx, TLS_SERVER_SUITES) != 1)
+		return (tls_qerr("cipher suites", NULL, err, len));
 	if (o->ciphersuites != NULL &&
 	    SSL_CTX_set_ciphersuites(tc->ctx, o->ciphersuites) != 1) {
 		ERR_clear_error();
@@ -843,6 +857,7 @@ tls_ctx_new(const struct tls_opts *o, char *err, size_t len)
 		return (NULL);
 	}
 	tc->server = o->server;
+	tc->keep_nodelay = o->nodelay;
 	tc->ctx = SSL_CTX_new(o->server ? TLS_server_method() :
 	    TLS_client_method());
 	if (tc->ctx == NULL) {
@@ -861,7 +876,8 @@ tls_ctx_new(const struct tls_opts *o, char *err, size_t len)
 	SSL_CTX_set_read_ahead(tc->ctx, 1);
 	SSL_CTX_set_default_read_buffer_len(tc->ctx, TLS_READ_AHEAD);
 	SSL_CTX_set_options(tc->ctx, SSL_OP_NO_RENEGOTIATION |
-	    (o->server ? SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET :
+	    (o->server ? SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_PRIORITIZE_CHACHA | SSL_OP_NO_TICKET :
 	    0) | (o->allow_truncation ? SSL_OP_IGNORE_UNEXPECTED_EOF : 0));
 	SSL_CTX_set_default_passwd_cb(tc->ctx, tls_passwd_cb);
 	SSL_CTX_set_default_passwd_cb_userdata(tc->ctx, tc);
@@ -1413,8 +1429,7 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 {
 	struct tls_conn	*c;
 	char		 dummy[TLS_ERR_LEN];
-	socklen_t	 olen;
-	int		 saved, on;
+	int		 saved;
 
 	if (err == NULL || len == 0) {
 		err = dummy;
@@ -1422,11 +1437,6 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 	}
 	err[0] = '\0';
 	ERR_clear_error();
-	/* OpenSSL must never wait on the fd. */
-	if (sock_set_nonblock(fd, 1) == -1) {
-		tls_seterr(err, len, "%s", strerror(errno));
-		return (-1);
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		tls_seterr(err, len, "%s", strerror(errno));
 		return (-1);
@@ -1435,11 +1445,10 @@ tls_stream_init(struct stream *s, struct tls_ctx *tc, int fd,
 	 * Nagle off for the handshake and small records: with it, the
 	 * first small record after the client's last handshake flight
 	 * waits for the server's delayed ACK (40 ms).  Bulk writes turn
-	 * it back on (tls_write).  Not for Unix sockets, nor where --nodelay
-	 * already asked for it: that stays.
+	 * it back on (tls_write).  Not for Unix sockets (the call fails),
+	 * nor where --nodelay already turned it on: that stays.
 	 */
-	olen = sizeof(on);
-	if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &olen) == -1 || on)
+	if (tc->keep_nodelay)
 		c->nodelay = -1;
 	else
 		c->nodelay = sock_set_nodelay(fd) == 0 ? 1 : -1;

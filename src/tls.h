@@ -76,6 +76,8 @@ struct tls_opts {
 	 * May be NULL.
 	 */
 	const char	*cert_names;
+	/* --nodelay: TCP_NODELAY stays on, bulk writes leave it alone. */
+	int		 nodelay;
 };
 
 struct tls_ctx;
@@ -111,9 +113,9 @@ void		 tls_ctx_free(struct tls_ctx *);
 
 /*
  * Makes s a TLS stream over fd, a connected socket (TCP or Unix),
- * which s then owns: stream_close closes it.  fd is made non-blocking
- * if it is not.  The handshake has not started: run tls_handshake
- * next.
+ * which s then owns: stream_close closes it.  fd must be non-blocking
+ * (accept4 and sock_connect_start make it so).  The handshake has not
+ * started: run tls_handshake next.
  *
  * host (client side) is the host the user named, used unless opts.name
  * overrides it: an IP address ("127.0.0.1", "::1", "[::1]") is checked

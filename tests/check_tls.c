@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <dirent.h>
@@ -1075,6 +1076,54 @@ START_TEST(test_pending_eof_after_data)
 END_TEST
 
 /*
+ * Nagle: off (TCP_NODELAY on) for the handshake and small records, on
+ * again for a bulk write; left on throughout when the owner asked for
+ * --nodelay (opts.nodelay, _i == 1), which set it beforehand.
+ */
+static int
+nodelay_of(int fd)
+{
+	int		on = -1;
+	socklen_t	len = sizeof(on);
+
+	ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len),
+	    0);
+	return (on);
+}
+
+START_TEST(test_nagle)
+{
+	struct tls_opts	 so, co;
+	unsigned char	*a = pattern(20000, 3), b[20000];
+	int		 c, sfd, one = 1;
+	ssize_t		 n;
+
+	versions(0, &so, &co);
+	so.nodelay = co.nodelay = _i;
+	make_ctxs(&so, &co);
+	tcp_pair(&c, &sfd);
+	if (_i == 1) {
+		ck_assert_int_eq(setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY,
+		    &one, sizeof(one)), 0);
+		ck_assert_int_eq(setsockopt(c, IPPROTO_TCP, TCP_NODELAY,
+		    &one, sizeof(one)), 0);
+	}
+	open_streams(c, sfd, "localhost");
+	ck_assert_int_eq(nodelay_of(sfd), 1);
+	handshake_ok();
+	n = stream_write(&P.srv.s, a, sizeof(b));
+	ck_assert_int_ge(n, 16384);
+	ck_assert_int_eq(nodelay_of(sfd), _i == 1 ? 1 : 0);
+	wait_delivered();
+	get(&P.cli, b, 16384);
+	ck_assert(memcmp(a, b, 16384) == 0);
+	put(&P.srv, "small");
+	ck_assert_int_eq(nodelay_of(sfd), 1);
+	free(a);
+}
+END_TEST
+
+/*
  * Memory: an idle connection holds no record buffers.
  */
 
@@ -2027,6 +2076,7 @@ tls_suite(void)
 	tcase_add_loop_test(tc, test_pending_record, 0, 2);
 	tcase_add_loop_test(tc, test_pending_records, 0, 2);
 	tcase_add_loop_test(tc, test_pending_read_ahead, 0, 2);
+	tcase_add_loop_test(tc, test_nagle, 0, 2);
 	tcase_add_loop_test(tc, test_pending_eof_after_data, 0, 2);
 
 	tc = tcase(s, "memory");

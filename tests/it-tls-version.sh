@@ -4,7 +4,8 @@
 # with exit 1 and a message that names the versions (a version is no
 # authentication: not 7).  --tls-ciphers (1.2) and --tls-ciphersuites
 # (1.3) restrict what is negotiated; nothing in common is a refused
-# handshake, said in words.  Peers: openssl s_server -tls1_2,
+# handshake, said in words.  A server prefers AES-128-GCM unless told
+# otherwise, ChaCha20 for a client that lists it first.  Peers: openssl s_server -tls1_2,
 # s_client -tls1_2 / -tls1_3, python3 ssl limited to 1.2.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
@@ -103,4 +104,28 @@ sk 10 "$T/in" tcp-client --tls $ca \
 grep -q 'handshake failure' "$T/err" || bad "no cipher suite in common: $(cat "$T/err")"
 poll_until 5 grep -q 'TLS handshake: no cipher in common with the peer' "$T/c.err" ||
     bad "no cipher in common: server log: $(cat "$T/c.err")"
+# 5. The default TLS 1.3 order of a server: AES-128-GCM first, whatever
+# the client lists first; ChaCha20 for a client that puts it first (one
+# without AES instructions); AES-256-GCM when it is all the client has;
+# --tls-ciphersuites replaces the order.
+suite_of() {
+	sed -n 's/^Ciphersuite: //p' "$T/sc.out"
+}
+s_client -tls1_3 "$def_PORT" -ciphersuites \
+    TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256
+[ "$(suite_of)" = TLS_AES_128_GCM_SHA256 ] ||
+    bad "default order, AES-256 listed first: $(cat "$T/sc.out")"
+s_client -tls1_3 "$def_PORT" -ciphersuites \
+    TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256
+[ "$(suite_of)" = TLS_CHACHA20_POLY1305_SHA256 ] ||
+    bad "default order, ChaCha20 listed first: $(cat "$T/sc.out")"
+s_client -tls1_3 "$def_PORT" -ciphersuites TLS_AES_256_GCM_SHA384
+[ "$(suite_of)" = TLS_AES_256_GCM_SHA384 ] ||
+    bad "default order, only AES-256 offered: $(cat "$T/sc.out")"
+start_server c256 tcp-server 0 --tls --tls-cert "$TLS/server.pem" \
+    --tls-key "$TLS/server.key" \
+    --tls-ciphersuites TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256
+s_client -tls1_3 "$c256_PORT"
+[ "$(suite_of)" = TLS_AES_256_GCM_SHA384 ] ||
+    bad "--tls-ciphersuites order: $(cat "$T/sc.out")"
 exit "$FAILED"
