@@ -58,7 +58,8 @@ dial_writable(struct loop *l, int fd, int mask, void *arg)
 {
 	struct dial	*d = arg;
 
-	if (sock_connect_finish(fd) == 0) {
+	/* No error or hang-up: connected, SO_ERROR would say 0. */
+	if (!(mask & LOOP_ERROR) || sock_connect_finish(fd) == 0) {
 		if (!sock_connected_to_self(fd, &d->addrs[d->next - 1])) {
 			dial_connected(d);
 			return;

@@ -92,6 +92,8 @@ loop_api_poll(struct loop *l, int timeout_ms)
 			mask |= LOOP_READABLE;
 		if (e->events[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			mask |= LOOP_WRITABLE;
+		if (e->events[i].events & (EPOLLERR | EPOLLHUP))
+			mask |= LOOP_ERROR;
 		l->fired[i].fd = e->events[i].data.fd;
 		l->fired[i].mask = mask;
 	}

@@ -68,6 +68,8 @@ loop_api_poll(struct loop *l, int timeout_ms)
 			mask |= LOOP_READABLE;
 		if (re & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
 			mask |= LOOP_WRITABLE;
+		if (re & (POLLERR | POLLHUP | POLLNVAL))
+			mask |= LOOP_ERROR;
 		if (mask == 0)
 			continue;
 		l->fired[nready].fd = p->pfds[i].fd;

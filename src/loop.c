@@ -493,6 +493,7 @@ loop_process(struct loop *l, int timeout_ms)
 			mask |= l->fired[i].mask & LOOP_PENDING;
 		if (mask == 0)
 			continue;
+		mask |= l->fired[i].mask & LOOP_ERROR;
 		f->cb(l, fd, mask, f->arg);
 		ran++;
 	}

@@ -15,6 +15,12 @@
  * owner holds data that can be read without waiting for the fd.
  */
 #define LOOP_PENDING	4
+/*
+ * Added to READABLE/WRITABLE when the fd reported an error or a hang-up
+ * (EPOLLERR/EPOLLHUP): the next read or write says which.  Without it a
+ * writable fd that was connecting has connected.
+ */
+#define LOOP_ERROR	8
 
 struct loop;
 struct loop_timer;

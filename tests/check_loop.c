@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -368,9 +369,66 @@ START_TEST(test_fd_hangup)
 	(void)close(sv[0]);
 	/* A hang-up is reported as readable: read() then says EOF. */
 	ck_assert_int_eq(loop_process(l, -1), 1);
-	ck_assert_int_eq(s.mask, LOOP_READABLE);
+	ck_assert_int_eq(s.mask, LOOP_READABLE | LOOP_ERROR);
 	ck_assert_int_eq(read(sv[1], &s, 1), 0);
 	(void)close(sv[1]);
+}
+END_TEST
+
+/* connect_to PORT: a non-blocking TCP connect to 127.0.0.1:port. */
+static int
+connect_to(struct sockaddr_in *sin)
+{
+	int	fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(connect(fd, (struct sockaddr *)sin, sizeof(*sin)) == 0 ||
+	    errno == EINPROGRESS);
+	return (fd);
+}
+
+/*
+ * A connect that finished is writable; a refused one is writable with
+ * LOOP_ERROR too, so a dial asks SO_ERROR only then.
+ */
+START_TEST(test_fd_connect_error)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	struct seen		s = { 0 };
+	int			lfd, fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	fd = connect_to(&sin);
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_WRITABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_WRITABLE);
+	ck_assert_int_eq(loop_set_fd(l, fd, 0, NULL, NULL), 0);
+	(void)close(fd);
+	(void)close(lfd);
+	/* A port held bound but not listening: refused, and no one else
+	 * (nor an ephemeral port of ours) can take it meanwhile. */
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	sin.sin_port = 0;
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	len = sizeof(sin);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	fd = connect_to(&sin);
+	ck_assert_int_eq(loop_set_fd(l, fd, LOOP_WRITABLE, on_fd, &s), 0);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(s.mask, LOOP_WRITABLE | LOOP_ERROR);
+	ck_assert_int_eq(loop_set_fd(l, fd, 0, NULL, NULL), 0);
+	(void)close(fd);
+	(void)close(lfd);
 }
 END_TEST
 
@@ -1032,6 +1090,7 @@ loop_suite(void)
 	tcase_add_test(tc, test_fd_regular_file);
 	tcase_add_test(tc, test_fd_regular_file_and_socket);
 	tcase_add_test(tc, test_fd_hangup);
+	tcase_add_test(tc, test_fd_connect_error);
 	tcase_add_test(tc, test_fd_backend);
 	suite_add_tcase(s, tc);
 
