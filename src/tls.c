@@ -32,13 +32,16 @@
 
 #ifdef HAVE_OPENSSL
 
-#include <openssl/bn.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+#include "tls-lib.h"
+#include "tls-lib-calls.h"	/* last: OpenSSL calls go through tls_lib */
+
+/*
+ * OpenSSL's typed stack helpers are inline functions that call libcrypto
+ * directly; these make the same calls through tls_lib.
+ */
+#define TLS_SK_NUM(st)		OPENSSL_sk_num((const OPENSSL_STACK *)(st))
+#define TLS_SK_VALUE(st, i)	OPENSSL_sk_value((const OPENSSL_STACK *)(st), (i))
+#define TLS_SK_PUSH(st, v)	OPENSSL_sk_push((OPENSSL_STACK *)(st), (v))
 
 #define TLS_AUTO_DAYS	5		/* the made-up certificate's life */
 #define TLS_AUTO_BACK	3600		/* its notBefore, seconds ago */
@@ -330,9 +333,9 @@ tls_note_peer(struct tls_conn *c, X509 *x)
 	c->have_peer = 1;
 	c->names[0] = '\0';
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+	n = gens != NULL ? TLS_SK_NUM(gens) : 0;
 	for (i = 0; i < n && off < sizeof(c->names); i++) {
-		g = sk_GENERAL_NAME_value(gens, i);
+		g = TLS_SK_VALUE(gens, i);
 		s = NULL;
 		if (g->type == GEN_DNS)
 			s = (const char *)ASN1_STRING_get0_data(g->d.dNSName);
@@ -529,7 +532,7 @@ tls_san_add(GENERAL_NAMES *gens, const char *name, char *err, size_t len)
 		}
 		GENERAL_NAME_set0_value(g, GEN_DNS, dns);
 	}
-	if (!sk_GENERAL_NAME_push(gens, g)) {
+	if (!TLS_SK_PUSH(gens, g)) {
 		GENERAL_NAME_free(g);
 		return (-1);
 	}
@@ -545,7 +548,7 @@ tls_auto_sans(const char *names, char *err, size_t len)
 	size_t		 n;
 	int		 localhost = 0;
 
-	if ((gens = sk_GENERAL_NAME_new_null()) == NULL)
+	if ((gens = (GENERAL_NAMES *)OPENSSL_sk_new_null()) == NULL)
 		return (NULL);
 	if (names != NULL && (copy = strdup(names)) == NULL)
 		goto fail;
@@ -851,6 +854,10 @@ tls_ctx_new(const struct tls_opts *o, char *err, size_t len)
 		len = sizeof(dummy);
 	}
 	err[0] = '\0';
+	if (tls_lib_load(err, len) == -1) {
+		errno = ENOENT;
+		return (NULL);
+	}
 	ERR_clear_error();
 	if ((tc = calloc(1, sizeof(*tc))) == NULL) {
 		tls_seterr(err, len, "%s", strerror(errno));

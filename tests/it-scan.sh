@@ -45,7 +45,8 @@ after=$(oracle)
 echo "1000 ports in $(( (t1 - t0) / 1000000 )) ms"
 [ "$rc" = 0 ] || fail "-z over 1000 ports exited $rc: $(cat "$T/err")"
 # Every port open both times is printed; nothing printed was closed
-# both times; the order is the list's.
+# both times (a port the list names twice is printed twice); the order
+# is the list's.
 printf '%s\n' "$before" > "$T/before"
 printf '%s\n' "$after" > "$T/after"
 grep -Fxf "$T/after" "$T/before" > "$T/both" || :
@@ -56,7 +57,6 @@ while IFS= read -r line; do
 	grep -qxF "$line" "$T/before" || grep -qxF "$line" "$T/after" ||
 	    fail "-z printed '$line', closed before and after the scan"
 done < "$T/out"
-[ -z "$(sort "$T/out" | uniq -d)" ] || fail "-z printed a port twice"
 sed 's/^127\.0\.0\.1 \([0-9]*\) open$/\1/' "$T/out" > "$T/ports"
 [ "$(head -n 1 "$T/ports")" = "$a_PORT" ] ||
     fail "-z did not print the list's first port first: $(cat "$T/out")"

@@ -3,7 +3,8 @@
 # (configure --with-openssl=no) refuses --tls and --forward-tls on every
 # command with one line and exit 2.  A build with it refuses bad values
 # and bad combinations with exit 2 and a message that names the option,
-# before anything listens or connects.
+# before anything listens or connects.  OpenSSL is loaded only when
+# TLS is used.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 # usage WANT-IN-MESSAGE ARGS...: sockit ARGS exits 2, saying WANT.
@@ -79,4 +80,14 @@ usage "unknown option --tls" udp-server --tls 0
 # A Unix socket has no host name to verify: --tls-name or --tls-pin.
 start_unix plain "$T/plain.sock"
 usage "give --tls-name or --tls-pin" unix-client --tls "$T/plain.sock"
+
+# OpenSSL is loaded only when TLS is used (src/tls-lib.c): a plain
+# server has no libssl mapped, a --tls one has.
+start_server nossl tcp-server 0
+grep -q 'libssl\.so' "/proc/$nossl_PID/maps" &&
+    bad "a server without --tls loaded OpenSSL"
+start_server withssl tcp-server 0 --tls --tls-cert "$TLS/server.pem" \
+    --tls-key "$TLS/server.key"
+grep -q 'libssl\.so' "/proc/$withssl_PID/maps" ||
+    bad "a --tls server has no libssl mapped"
 exit "$FAILED"
