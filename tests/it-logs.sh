@@ -66,4 +66,21 @@ poll_until 5 grep -q '"event":"closed".*"error":"frame error: frame too big"' \
 start_server qv tcp-server 0 --quiet -v
 printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$qv_PORT" > /dev/null
 [ ! -s "$T/qv.err" ] || fail "--quiet -v printed: $(cat "$T/qv.err")"
+# -v -v logs the same events as -v (the man page says a second -v adds
+# nothing at present): one connection each, peers' ports and durations
+# aside.
+for v in "-v" "-v -v"; do
+	n=$(echo "$v" | tr -d ' -')
+	# shellcheck disable=SC2086
+	start_server "$n" tcp-server 0 $v
+	eval "port=\$${n}_PORT"
+	printf 'x\n' | "$SOCKIT" tcp-client 127.0.0.1 "$port" > /dev/null ||
+	    fail "client of the $v server failed"
+	poll_until 5 grep -q '^closed ' "$T/$n.err" ||
+	    fail "$v: no closed line: $(cat "$T/$n.err")"
+	sed -e 's/:[0-9][0-9]*/:P/g' -e 's/ [0-9.]*s$/ Ts/' "$T/$n.err" \
+	    > "$T/$n.norm"
+done
+cmp -s "$T/v.norm" "$T/vv.norm" ||
+    fail "-v -v logged otherwise than -v: $(cat "$T/v.norm") / $(cat "$T/vv.norm")"
 exit 0
