@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "loop.h"
 #include "sig.h"
 #include "sock.h"
-#include "sockit.h"
 #include "sshl-chan.h"
 #include "sshl-run.h"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Completion of the client options that take a word from a list
-# (--proxy-type, --proxy-dns) or a file (-x/--hex-dump, -o/--output), in
-# bash and zsh (the harness is the one of it-completion.sh).
+# Completion of the options that take a word from a list (--proxy-type,
+# --proxy-dns) or a file (-x/--hex-dump, -o/--output, --ready-file,
+# --allow-file, the TLS files), in bash and zsh (the harness is the one
+# of it-completion.sh).
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 need bash
 
@@ -27,6 +28,12 @@ touch "$T/dumpfile"
 for opt in -x --hex-dump -o --output; do
 	complete_words sockit tcp-client "$opt" "$T/dump" | grep -q dumpfile ||
 	    fail "$opt does not complete file names"
+done
+# The server options that take a file.
+for opt in --ready-file --allow-file --deny-file --tls-cert --tls-key \
+    --tls-client-ca --tls-pin-file; do
+	complete_words sockit tcp-server "$opt" "$T/dump" | grep -q dumpfile ||
+	    fail "tcp-server $opt does not complete file names"
 done
 
 command -v zsh > /dev/null 2>&1 || { echo "zsh not installed: zsh part skipped"; exit 0; }
@@ -57,6 +64,10 @@ zcomplete sockit tcp-client --proxy-dns "" | grep -qx remote ||
     fail "zsh: --proxy-dns values not offered"
 zcomplete sockit tcp-client -x d | grep -qx '<files>' ||
     fail "zsh: -x does not complete file names"
+for opt in --ready-file --allow-file --deny-file --tls-ca; do
+	zcomplete sockit tcp-server "$opt" d | grep -qx '<files>' ||
+	    fail "zsh: $opt does not complete file names"
+done
 zcomplete sockit tcp-client --proxy | grep -qx -- --proxy-dns ||
     fail "zsh: tcp-client --proxy options not offered"
 exit 0

@@ -15,17 +15,6 @@
 
 need python3
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 # accepted NAME: how many connections server NAME (run with -v) accepted.
 accepted() {
 	grep -c '^accepted ' "$T/$1.err"

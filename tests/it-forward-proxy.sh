@@ -211,22 +211,15 @@ else
 	echo "no ::1: IPv6 headers not checked"
 fi
 
-# unix-server: no IP addresses to pass on.
-unix_listening() {
-	awk -v p="$1" '$NF == p && $4 == "00010000" { f = 1 }
-	    END { exit !f }' /proc/net/unix
-}
+# unix-server: no IP addresses to pass on.  (start_unix waits for
+# --ready-file: no probe connection reaches the PROXY backend.)
 backend
-"$SOCKIT" unix-server "$T/u1.sock" --forward "127.0.0.1:$PP_PORT" \
-    --proxy-protocol v1 2> "$T/u1.err" &
-PIDS="$PIDS $!"
-poll_until 10 unix_listening "$T/u1.sock" || fail "unix-server did not start"
+start_unix u1 "$T/u1.sock" --forward "127.0.0.1:$PP_PORT" \
+    --proxy-protocol v1
 check "v1 from unix-server" "v1 UNKNOWN" unix "$T/u1.sock" 0
 backend
-"$SOCKIT" unix-server "$T/u2.sock" --forward "127.0.0.1:$PP_PORT" \
-    --proxy-protocol v2 2> "$T/u2.err" &
-PIDS="$PIDS $!"
-poll_until 10 unix_listening "$T/u2.sock" || fail "unix-server did not start"
+start_unix u2 "$T/u2.sock" --forward "127.0.0.1:$PP_PORT" \
+    --proxy-protocol v2
 python3 "$T/client.py" unix "$T/u2.sock" 0 > /dev/null 2> "$T/client.err" ||
     fail "v2 from unix-server: $(cat "$T/client.err") \
 $(cat "$T/pp.res.1" 2>/dev/null)"

@@ -6,26 +6,18 @@
 #  or a stale one (nobody listening) closes the client with the reason.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
-# Listening (not just bound) on a Unix path or @name, read from
-# /proc/net/unix so that waiting opens no connection; else a -z probe.
-unix_listening() {
-	if [ -r /proc/net/unix ]; then
-		awk -v p="$1" '$NF == p && $4 == "00010000" { f = 1 }
-		    END { exit !f }' /proc/net/unix
-	else
-		"$SOCKIT" unix-client -z "$1" 2> /dev/null
-	fi
-}
-
 # start_unix NAME ADDR ARGS...: "$SOCKIT -v unix-server ADDR ARGS" in the
-# background, stderr to $T/NAME.err; waits until it listens.
+# background, stderr to $T/NAME.err; waits for its --ready-file (no
+# probe connection to show in the log).
 start_unix() {
 	name=$1 addr=$2
 	shift 2
-	"$SOCKIT" -v unix-server "$addr" "$@" 2> "$T/$name.err" &
+	rm -f "$T/$name.ready"
+	"$SOCKIT" -v unix-server "$addr" "$@" --ready-file "$T/$name.ready" \
+	    2> "$T/$name.err" &
 	eval "${name}_PID=$!"
 	PIDS="$PIDS $!"
-	poll_until 10 unix_listening "$addr" ||
+	poll_until 10 test -s "$T/$name.ready" ||
 	    fail "unix-server $addr did not start: $(cat "$T/$name.err")"
 }
 
@@ -89,10 +81,11 @@ roundtrip "@abstract -> @abstract" unix-client "$abs-front"
 
 # A download over each family: the client's half-close is passed on to
 # a Unix --stdio backend, which still sends all of its file.
-"$SOCKIT" unix-server "$T/dl.sock" --stdio < "$T/data" 2> "$T/dl.err" &
+"$SOCKIT" unix-server "$T/dl.sock" --stdio --ready-file "$T/dl.ready" \
+    < "$T/data" 2> "$T/dl.err" &
 dl=$!
 PIDS="$PIDS $dl"
-poll_until 10 unix_listening "$T/dl.sock" || fail "--stdio backend did not start"
+poll_until 10 test -s "$T/dl.ready" || fail "--stdio backend did not start"
 start_server t2dl tcp-server 0 --forward "$T/dl.sock"
 download "TCP -> Unix" tcp-client 127.0.0.1 "$t2dl_PORT"
 wait_exit "$dl" 10

@@ -11,17 +11,6 @@
 need sha256sum
 SIZE=67108864
 
-# sk SECS IN OUT ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout OUT
-# and stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2 out=$3
-	shift 3
-	"$SOCKIT" "$@" < "$in" > "$out" 2> "$T/err" &
-	skpid=$!
-	PIDS="$PIDS $skpid"
-	wait_exit "$skpid" "$secs"
-}
-
 now_ms() {
 	date +%s%3N
 }
@@ -37,7 +26,7 @@ want=$(sha "$T/in")
 start_server echo tcp-server 0 -v
 start_server fwd tcp-server 0 -v --forward "127.0.0.1:$echo_PORT"
 t0=$(now_ms)
-sk 120 "$T/in" "$T/out" tcp-client 127.0.0.1 "$fwd_PORT"
+sk_out 120 "$T/in" "$T/out" tcp-client 127.0.0.1 "$fwd_PORT"
 t1=$(now_ms)
 [ "$RC" = 0 ] || fail "echo client exited $RC: $(cat "$T/err")"
 [ "$(wc -c < "$T/out")" -eq "$SIZE" ] ||
@@ -64,7 +53,7 @@ poll_until 10 test -s "$T/dl.port" || fail "--stdio backend did not start"
 dl_PORT=$(cat "$T/dl.port")
 start_server fwd2 tcp-server 0 -v --forward "127.0.0.1:$dl_PORT"
 t0=$(now_ms)
-sk 120 /dev/null "$T/down" tcp-client 127.0.0.1 "$fwd2_PORT"
+sk_out 120 /dev/null "$T/down" tcp-client 127.0.0.1 "$fwd2_PORT"
 t1=$(now_ms)
 [ "$RC" = 0 ] || fail "download client exited $RC: $(cat "$T/err")"
 [ "$(wc -c < "$T/down")" -eq "$SIZE" ] ||
@@ -78,20 +67,20 @@ poll_until 5 grep -q "^closed 127\\.0\\.0\\.1:[0-9]* in=0 out=$SIZE " \
 
 # 3. The first forwarder goes on serving, in the HOST:PORT client form.
 head -c 1048576 /dev/urandom > "$T/in2"
-sk 20 "$T/in2" "$T/out2" tcp-client "127.0.0.1:$fwd_PORT"
+sk_out 20 "$T/in2" "$T/out2" tcp-client "127.0.0.1:$fwd_PORT"
 [ "$RC" = 0 ] || fail "second client exited $RC: $(cat "$T/err")"
 cmp -s "$T/in2" "$T/out2" || fail "second transfer differs"
 running "$fwd_PID" || fail "the forwarder died: $(cat "$T/fwd.err")"
 
 # 4. The other TARGET forms: a name, and [V6]:PORT.
 start_server byname tcp-server 0 --forward "localhost:$echo_PORT"
-sk 20 "$T/in2" "$T/out2" tcp-client 127.0.0.1 "$byname_PORT"
+sk_out 20 "$T/in2" "$T/out2" tcp-client 127.0.0.1 "$byname_PORT"
 [ "$RC" = 0 ] && cmp -s "$T/in2" "$T/out2" ||
     fail "--forward localhost:PORT: client exited $RC: $(cat "$T/err")"
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2> /dev/null; then
 	start_server echo6 tcp-server ::1 0
 	start_server v6 tcp-server 0 --forward "[::1]:$echo6_PORT"
-	sk 20 "$T/in2" "$T/out2" tcp-client 127.0.0.1 "$v6_PORT"
+	sk_out 20 "$T/in2" "$T/out2" tcp-client 127.0.0.1 "$v6_PORT"
 	[ "$RC" = 0 ] && cmp -s "$T/in2" "$T/out2" ||
 	    fail "--forward [::1]:PORT: client exited $RC: $(cat "$T/err")"
 else

@@ -3,7 +3,8 @@
 # CONNECT): the tunnel works, a target banner arrives intact and first,
 # Basic authentication (--proxy-auth, SOCKIT_PROXY_AUTH) works, a 407 or
 # 401 answer exits 7, a CONNECT the proxy refuses or cannot make exits 3,
-# and 1 MiB goes both ways byte for byte.
+# 1 MiB goes both ways byte for byte, and TLS runs end to end through
+# the tunnel.
 #
 # tinyproxy ends the whole tunnel at the first end of stream from either
 # side, so a client that half-closes before the reply came may lose it:
@@ -63,10 +64,16 @@ got_line() {
 
 start_server echo tcp-server 0
 start_server ssh tcp-server 0 --banner 'SSH-2.0-test\r\n' --echo
+tls_PORT=""
+if have_tls; then
+	tls_fixtures
+	start_server tls tcp-server 0 --tls --tls-cert "$TLS/server.pem" \
+	    --tls-key "$TLS/server.key"
+fi
 dead=$(free_port)
 closed=$(free_port)
 # $dead is allowed but nobody listens there; $closed is not allowed.
-CONNECT_PORTS="$echo_PORT $ssh_PORT $dead"
+CONNECT_PORTS="$echo_PORT $ssh_PORT $dead $tls_PORT"
 start_tinyproxy open
 start_tinyproxy auth "BasicAuth bob pw-Hk20q"
 http() {
@@ -168,4 +175,14 @@ PY
 python3 "$T/bulk.py" "$SOCKIT" tcp-client --proxy-type http \
     --proxy "127.0.0.1:$auth_PORT" --proxy-auth bob:pw-Hk20q 127.0.0.1 \
     "$echo_PORT" || fail "1 MiB through tinyproxy"
+
+# TLS end to end through the CONNECT tunnel, verified (IP SAN).
+if [ -n "$tls_PORT" ]; then
+	python3 "$T/bulk.py" "$SOCKIT" tcp-client --proxy-type http \
+	    --proxy "127.0.0.1:$auth_PORT" --proxy-auth bob:pw-Hk20q --tls \
+	    --tls-ca "$TLS/ca.pem" 127.0.0.1 "$tls_PORT" ||
+	    fail "1 MiB over TLS through tinyproxy"
+else
+	echo "no TLS in this build: TLS through the tunnel not checked"
+fi
 exit 0

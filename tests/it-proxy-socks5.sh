@@ -4,8 +4,8 @@
 # SOCKIT_PROXY_AUTH, which keeps the password off the command line),
 # the exit codes for refused credentials (7), a target the proxy cannot
 # reach (3) and a proxy nobody runs (3), remote and local name
-# resolution, a target banner arriving intact and first, and 1 MiB both
-# ways byte for byte.
+# resolution, a target banner arriving intact and first, 1 MiB both
+# ways byte for byte, and TLS end to end through the tunnel.
 #
 # microsocks ends the whole tunnel at the first end of stream from either
 # side, so a client that half-closes before the reply came may lose it:
@@ -217,4 +217,21 @@ PY
 python3 "$T/bulk.py" "$SOCKIT" tcp-client --proxy "127.0.0.1:$auth_PORT" \
     --proxy-auth bob:pw-Zq81x 127.0.0.1 "$echo_PORT" ||
     fail "1 MiB through microsocks"
+
+# TLS end to end through the tunnel: the client verifies the server's
+# certificate (its IP SAN 127.0.0.1) through the proxy, and 1 MiB goes
+# both ways; a wrong name is still exit 7 through the proxy.
+if have_tls; then
+	tls_fixtures
+	start_server tls tcp-server 0 --tls --tls-cert "$TLS/server.pem" \
+	    --tls-key "$TLS/server.key"
+	python3 "$T/bulk.py" "$SOCKIT" tcp-client --proxy "127.0.0.1:$auth_PORT" \
+	    --proxy-auth bob:pw-Zq81x --tls --tls-ca "$TLS/ca.pem" 127.0.0.1 \
+	    "$tls_PORT" || fail "1 MiB over TLS through microsocks"
+	sk 10 /dev/null tcp-client --proxy "127.0.0.1:$open_PORT" --tls \
+	    --tls-ca "$TLS/ca.pem" --tls-name other.example 127.0.0.1 "$tls_PORT"
+	[ "$RC" = 7 ] || fail "TLS name mismatch through microsocks: exit $RC: $(cat "$T/err")"
+else
+	echo "no TLS in this build: TLS through the tunnel not checked"
+fi
 exit 0

@@ -94,16 +94,19 @@ start_server() {
 
 # start_unix NAME ADDR ARGS...: runs "$SOCKIT unix-server ADDR ARGS" in
 # the background (stderr to $T/NAME.err), ADDR a path or an @abstract
-# name, and waits until it accepts a connection.  Sets NAME_PID.  (The
-# socket file is no readiness signal: it appears at bind(), before
-# listen(), and a client that connects in between is refused.)
+# name, and waits for its --ready-file, written once it listens.  Sets
+# NAME_PID.  (The socket file is no readiness signal: it appears at
+# bind(), before listen(), and a client that connects in between is
+# refused.)
 start_unix() {
 	name=$1 addr=$2
 	shift 2
-	"$SOCKIT" unix-server "$addr" "$@" 2> "$T/$name.err" &
+	rm -f "$T/$name.ready"
+	"$SOCKIT" unix-server "$addr" "$@" --ready-file "$T/$name.ready" \
+	    2> "$T/$name.err" &
 	eval "${name}_PID=$!"
 	PIDS="$PIDS $!"
-	poll_until 10 "$SOCKIT" unix-client -z "$addr" 2> /dev/null ||
+	poll_until 10 test -s "$T/$name.ready" ||
 	    fail "unix-server $addr did not start: $(cat "$T/$name.err")"
 }
 
@@ -115,15 +118,22 @@ wait_exit() {
 	RC=$?
 }
 
-# sk SECS IN ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout $T/out and
-# stderr $T/err in the background, waits at most SECS; sets RC.
-sk() {
-	secs=$1 in=$2
-	shift 2
-	"$SOCKIT" "$@" < "$in" > "$T/out" 2> "$T/err" &
+# sk_out SECS IN OUT ARGS...: runs "$SOCKIT" ARGS with stdin IN, stdout
+# OUT and stderr $T/err in the background, waits at most SECS; sets RC.
+sk_out() {
+	secs=$1 in=$2 out=$3
+	shift 3
+	"$SOCKIT" "$@" < "$in" > "$out" 2> "$T/err" &
 	skpid=$!
 	PIDS="$PIDS $skpid"
 	wait_exit "$skpid" "$secs"
+}
+
+# sk SECS IN ARGS...: sk_out with stdout $T/out.
+sk() {
+	secs=$1 in=$2
+	shift 2
+	sk_out "$secs" "$in" "$T/out" "$@"
 }
 
 # await_file WHAT SECS FILE PID LOG: waits, at most SECS, until the
@@ -169,10 +179,16 @@ need() {
 # need_tls: skips unless this sockit has TLS and the openssl CLI (which
 # makes the test certificates) is there.
 need_tls() {
-	need openssl
+	have_tls ||
+	    skip "sockit was built without TLS (configure --with-openssl=no), or no openssl"
+}
+
+# have_tls: true when this sockit has TLS and openssl(1) is there to
+# make the fixtures (for a test whose TLS part is one case among others).
+have_tls() {
+	command -v openssl > /dev/null 2>&1 || return 1
 	"$SOCKIT" tcp-client --tls -z 127.0.0.1 1 2> "$T/need_tls.err"
-	! grep -q 'built without TLS' "$T/need_tls.err" ||
-	    skip "sockit was built without TLS (configure --with-openssl=no)"
+	! grep -q 'built without TLS' "$T/need_tls.err"
 }
 
 # tls_fixtures: makes the certificates of tests/tls-fixtures.sh (CA,
