@@ -431,6 +431,17 @@ pipe_fill_buffered(struct relay *r, struct relay_pipe *p)
  */
 #ifdef HAVE_SPLICE
 #define RELAY_SPLICE_FLAGS	(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+/*
+ * The kernel pipe's size: each splice moves up to this much, so a
+ * larger pipe means fewer calls and wakeups per byte (a 1 GiB forward
+ * took half the CPU with 1 MiB than with 64 KiB, docs/PERFORMANCE.md).
+ * Its pages are allocated only as data fills it.  A pipe the kernel
+ * will not make at least RELAY_ZC_MIN (an unprivileged user past
+ * pipe-user-pages-soft gets one page) is not worth splicing through:
+ * the pipe copies instead.
+ */
+#define RELAY_ZC_PIPE	(1024 * 1024)
+#define RELAY_ZC_MIN	(64 * 1024)
 
 static int
 pipe_zc_eligible(const struct relay *r, const struct relay_pipe *p)
@@ -443,6 +454,8 @@ pipe_zc_eligible(const struct relay *r, const struct relay_pipe *p)
 	    !p->c.dst_gone_drains && !p->c.kernel_drop);
 }
 
+static void	pipe_zc_close(struct relay_pipe *);
+
 /* Opens the kernel pipe; without one the pipe copies as usual. */
 static void
 pipe_zc_open(struct relay *r, struct relay_pipe *p)
@@ -453,10 +466,14 @@ pipe_zc_open(struct relay *r, struct relay_pipe *p)
 		p->kp[0] = p->kp[1] = -1;
 		return;
 	}
-	/* As large as the copy buffer would be; the default if refused. */
-	if ((sz = fcntl(p->kp[1], F_SETPIPE_SZ, (int)p->c.bufsize)) == -1)
+	/* Refused (pipe-max-size): the default size, if that is enough. */
+	if ((sz = fcntl(p->kp[1], F_SETPIPE_SZ, RELAY_ZC_PIPE)) == -1)
 		sz = fcntl(p->kp[1], F_GETPIPE_SZ);
-	p->kp_cap = sz > 0 ? (size_t)sz : 65536;
+	if (sz < RELAY_ZC_MIN) {
+		pipe_zc_close(p);
+		return;
+	}
+	p->kp_cap = (size_t)sz;
 }
 
 static void
