@@ -24,6 +24,7 @@
 
 #include <check.h>
 
+#include "clock.h"
 #include "loop.h"
 
 #define NTIMERS		200	/* timers in the heap stress test */
@@ -488,6 +489,25 @@ arm(struct tt *x, int id, long long ms)
 	ck_assert(loop_timer_armed(&x->t));
 	x->when = x->t.when;
 }
+
+/*
+ * A deadline already passed (a negative delay, as a caller computing
+ * "deadline - now" late gets) fires at once: the wait is clamped to 0,
+ * never passed on negative, which epoll_wait and poll take as "forever".
+ */
+START_TEST(test_timer_past_deadline)
+{
+	struct tt	x;
+	long long	start = clock_ms();
+
+	memset(&x, 0, sizeof(x));
+	arm(&x, 7, -5000);
+	ck_assert_int_eq(loop_process(l, -1), 1);
+	ck_assert_int_eq(norder, 1);
+	ck_assert_int_eq(order[0], 7);
+	ck_assert_int_lt(clock_ms() - start, 1000);
+}
+END_TEST
 
 START_TEST(test_timer_order)
 {
@@ -1098,6 +1118,7 @@ loop_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_checked_fixture(tc, timers_setup, teardown);
 	tcase_add_test(tc, test_timer_order);
+	tcase_add_test(tc, test_timer_past_deadline);
 	tcase_add_test(tc, test_timer_init);
 	tcase_add_test(tc, test_timer_cancel);
 	tcase_add_test(tc, test_timer_rearm);
