@@ -372,6 +372,13 @@ client_parse_inet(const struct cmd_entry *self, int argc, char **argv,
 	/* -z HOST 22,80,8000-8010: a list instead of one port. */
 	if (o->zero_io && argc - first == 2 &&
 	    addr_is_portlist(argv[first + 1])) {
+		/* The scan makes plain connects, many at once. */
+		if (o->proxy.addr != NULL || o->tls.on) {
+			log_error("-z with a list of ports checks plain TCP "
+			    "connects: %s takes one port", o->proxy.addr !=
+			    NULL ? "--proxy" : "--tls");
+			return (SOCKIT_EXIT_USAGE);
+		}
 		hostport[0] = argv[first];
 		hostport[1] = one;
 		if (addr_parse_portlist(argv[first + 1], &o->scan_ports,

@@ -85,6 +85,17 @@ expect_rc 0 "$SOCKIT" tcp-client -z 127.0.0.1 "$b_PORT"
 # Bad lists are usage errors.
 expect_rc 2 "$SOCKIT" tcp-client -z 127.0.0.1 "80,,81" 2>/dev/null
 expect_rc 2 "$SOCKIT" tcp-client -z 127.0.0.1 "90-80" 2>/dev/null
+# A list is scanned with plain connects: with --proxy or --tls (which
+# check one port through the proxy or with a handshake) it is refused,
+# never silently scanned direct.
+"$SOCKIT" tcp-client -z --proxy "127.0.0.1:$a_PORT" 127.0.0.1 \
+    "$b_PORT,$c_PORT" > "$T/out" 2> "$T/err"
+rc=$?
+[ "$rc" = 2 ] && grep -q -- '--proxy takes one port' "$T/err" ||
+    fail "-z list with --proxy: exit $rc: $(cat "$T/err")"
+[ -s "$T/out" ] && fail "-z list with --proxy printed $(cat "$T/out")"
+expect_rc 2 "$SOCKIT" tcp-client -z --tls 127.0.0.1 "$b_PORT,$c_PORT" \
+    2>/dev/null
 
 # --wait-for: a port that is closed now and opens later counts only
 # once it accepts; the scan waits for it (bounded by --wait-for 10).
