@@ -817,6 +817,29 @@ pipe_can_write(const struct relay_pipe *p, int fd, int mask)
 	    (mask & stream_wants(p->c.dst, 1)));
 }
 
+/*
+ * Reads, and writes at once (a wakeup saved per message).  Bytes the
+ * source already holds (TLS records read ahead) are taken in the same
+ * call rather than after another trip through the loop, an epoll_wait
+ * per record saved; at most RELAY_PENDING_ROUNDS reads, so that other
+ * connections wait little.
+ */
+#define RELAY_PENDING_ROUNDS	8
+
+static void
+pipe_fill_pending(struct relay *r, struct relay_pipe *p)
+{
+	int	rounds = 0;
+
+	do {
+		pipe_fill(r, p);
+		if (r->status == RELAY_RUNNING)
+			pipe_flush(r, p);
+	} while (++rounds < RELAY_PENDING_ROUNDS &&
+	    r->status == RELAY_RUNNING && pipe_wants_read(r, p) &&
+	    stream_pending(p->c.src) > 0);
+}
+
 static void
 relay_on_fd(struct loop *l, int fd, int mask, void *arg)
 {
@@ -829,12 +852,8 @@ relay_on_fd(struct loop *l, int fd, int mask, void *arg)
 		p = &r->pipes[i];
 		if (pipe_can_write(p, fd, mask))
 			pipe_flush(r, p);
-		if (pipe_can_read(p, fd, mask)) {
-			pipe_fill(r, p);
-			/* Write at once: saves a wakeup per message. */
-			if (r->status == RELAY_RUNNING)
-				pipe_flush(r, p);
-		}
+		if (pipe_can_read(p, fd, mask))
+			pipe_fill_pending(r, p);
 	}
 	(void)relay_settle(r);
 }
