@@ -37,21 +37,6 @@ static void	server_accept_ready(struct loop *, int, int, void *);
 static void	server_set_accepting(struct server *, int);
 static void	server_close_listeners(struct server *);
 
-static int
-server_same_host(const union sock_ip *a, const struct sockaddr_storage *b)
-{
-	if (a->sa.sa_family != b->ss_family)
-		return (0);
-	if (a->sa.sa_family == AF_INET)
-		return (a->in.sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
-	if (a->sa.sa_family == AF_INET6)
-		return (memcmp(&a->in6.sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0);
-	return (1);	/* Unix peers all come from this host */
-}
-
 static long
 server_count_from(struct server *s, const struct sockaddr_storage *ss)
 {
@@ -59,7 +44,7 @@ server_count_from(struct server *s, const struct sockaddr_storage *ss)
 	long		 n = 0;
 
 	for (c = s->conns; c != NULL; c = c->next)
-		if (server_same_host(&c->peer_sa, ss))
+		if (sock_same_ip(&c->peer_sa.sa, (const struct sockaddr *)ss))
 			n++;
 	return (n);
 }

@@ -406,28 +406,34 @@ sock_connect_finish(int fd)
  * target's, so one getsockname() tells.
  */
 int
+sock_same_ip(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return (0);
+	if (a->sa_family == AF_INET)
+		return (((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr);
+	if (a->sa_family == AF_INET6)
+		return (memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0);
+	return (1);	/* Unix peers all come from this host */
+}
+
+int
 sock_connected_to_self(int fd, const struct sock_addr *to)
 {
-	struct sockaddr_storage	 me;
-	socklen_t		 len = sizeof(me);
-	const struct sockaddr_in	*a4, *b4;
-	const struct sockaddr_in6	*a6, *b6;
+	union sock_ip	me;
+	socklen_t	len = sizeof(me);
 
 	if (to->ss.ss_family != AF_INET && to->ss.ss_family != AF_INET6)
 		return (0);
-	if (getsockname(fd, (struct sockaddr *)&me, &len) == -1 ||
-	    me.ss_family != to->ss.ss_family)
+	if (getsockname(fd, &me.sa, &len) == -1 ||
+	    !sock_same_ip(&me.sa, (const struct sockaddr *)&to->ss))
 		return (0);
-	if (me.ss_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)&me;
-		b4 = (const struct sockaddr_in *)&to->ss;
-		return (a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
-	}
-	a6 = (const struct sockaddr_in6 *)&me;
-	b6 = (const struct sockaddr_in6 *)&to->ss;
-	return (a6->sin6_port == b6->sin6_port &&
-	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0);
+	/* The port sits at the same place in both families. */
+	return (me.in.sin_port ==
+	    ((const struct sockaddr_in *)&to->ss)->sin_port);
 }
 
 int

@@ -102,6 +102,12 @@ int	sock_connect_start(const struct sock_addr *, const struct sock_addr *);
 int	sock_connect_finish(int);
 
 /*
+ * 1 when a and b are the same IP address (any two Unix addresses are:
+ * the same host), 0 otherwise or for different families.
+ */
+int	sock_same_ip(const struct sockaddr *, const struct sockaddr *);
+
+/*
  * 1 when a connected TCP socket is connected to itself (a closed local
  * port reached from the same ephemeral port), 0 otherwise.
  */
