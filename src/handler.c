@@ -336,6 +336,7 @@ handler_backend_ready(struct dial *d, int fd, void *arg)
 		return;
 	}
 	stream_socket_init(&c->other, fd);
+	c->other.flags |= STREAM_DIALED;
 	conn_set_sockopts(c->srv->o, fd);
 	if (log_wanted(LOG_VERBOSE, NULL))
 		log_event_kv(LOG_VERBOSE, "forwarding", conn_peer(c), NULL,

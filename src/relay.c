@@ -18,6 +18,7 @@
 
 static void	relay_on_fd(struct loop *, int, int, void *);
 static void	pipe_flush(struct relay *, struct relay_pipe *);
+static void	pipe_fill(struct relay *, struct relay_pipe *);
 
 /*
  * Raw pipes that hold no buffer while idle (free_idle: every server
@@ -331,6 +332,42 @@ pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
  * a reset for input nobody wanted; elsewhere it is a write error that
  * counts what was lost.
  */
+/*
+ * A peer that hung up while we were still sending may have said
+ * something first (a banner, an error line) that the reset left
+ * unread: what its socket still holds goes to the other side before
+ * the relay ends.  Bounded: the socket's receive queue, at most
+ * RELAY_DRAIN_ROUNDS reads per pipe.
+ */
+#define RELAY_DRAIN_ROUNDS	64
+
+static void
+relay_drain_gone(struct relay *r, const struct relay_pipe *failed)
+{
+	struct relay_pipe	*q;
+	uint64_t		 before;
+	int			 i, rounds;
+
+	if (r->draining)
+		return;
+	r->draining = 1;
+	for (i = 0; i < r->npipes; i++) {
+		q = &r->pipes[i];
+		if (q == failed || q->c.src != failed->c.dst ||
+		    pipe_discards(q))
+			continue;
+		for (rounds = 0; rounds < RELAY_DRAIN_ROUNDS &&
+		    pipe_wants_read(r, q); rounds++) {
+			before = q->nread;
+			pipe_fill(r, q);
+			pipe_flush(r, q);
+			if (q->nread == before)
+				break;
+		}
+	}
+	r->draining = 0;
+}
+
 static void
 pipe_dst_failed(struct relay *r, struct relay_pipe *p, int err)
 {
@@ -342,6 +379,8 @@ pipe_dst_failed(struct relay *r, struct relay_pipe *p, int err)
 	if (r->status == RELAY_RUNNING)
 		r->undelivered = relay_undelivered(r, (int)(p - r->pipes));
 	relay_fail(r, p, RELAY_ERR_WRITE, err);
+	if (stream_peer_gone(err))
+		relay_drain_gone(r, p);
 }
 
 /* Writes what dst takes now; returns the count, or -1 on error. */

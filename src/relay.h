@@ -119,6 +119,8 @@ struct relay {
 						   a pipe before the start */
 	uint64_t		 undelivered;	/* ERR_WRITE: bytes read from
 						   src that dst never took */
+	int			 draining;	/* reading what a peer that
+						   went away left unread */
 	relay_done_cb		 done_cb;
 	relay_pipe_done_cb	 pipe_done_cb;	/* optional, set by owner */
 	relay_tap_cb		 tap_cb;	/* optional, set by owner */

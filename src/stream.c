@@ -87,8 +87,11 @@ stream_sock_acked(const struct stream *s)
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
 	    len >= offsetof(struct tcp_info, tcpi_bytes_acked) +
-	    sizeof(ti.tcpi_bytes_acked))
+	    sizeof(ti.tcpi_bytes_acked)) {
+		if ((s->flags & STREAM_DIALED) && ti.tcpi_bytes_acked > 0)
+			return ((long long)ti.tcpi_bytes_acked - 1);
 		return ((long long)ti.tcpi_bytes_acked);
+	}
 #endif
 	return (-1);
 }

@@ -56,6 +56,8 @@ struct stream_ops {
 #define STREAM_RESET_IS_EOF	0x08	/* ECONNRESET on read means EOF */
 #define STREAM_PLAIN		0x10	/* the fd carries the bytes as they
 					   are: splice(2) may move them */
+#define STREAM_DIALED		0x20	/* this end connected: TCP counts its
+					   SYN among the bytes acknowledged */
 
 struct stream {
 	const struct stream_ops	*ops;

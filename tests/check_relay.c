@@ -11,9 +11,12 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1085,6 +1088,42 @@ START_TEST(test_eof_write_error)
 }
 END_TEST
 
+/*
+ * The peer said something and hung up while the relay was still
+ * sending: the write fails, and what the peer said is still delivered.
+ * The relay's input is ready before the peer's words arrive, so that
+ * the write comes first (epoll reports fds in the order they became
+ * ready).
+ */
+START_TEST(test_eof_write_error_drains_peer)
+{
+	struct relay_pipe_conf	c;
+	int			in[2];
+
+	nbpair(in);
+	ck_assert_int_eq(write(in[0], "more input", 10), 10);
+	ck_assert_int_eq(write(rg.a[0], "bye\n", 4), 4);
+	closefd(&rg.a[0]);
+	memset(&c, 0, sizeof(c));
+	c.bufsize = 4096;
+	c.src = S(in[1]);
+	c.dst = S(rg.a[1]);
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 0);
+	c.src = S(rg.a[1]);
+	c.dst = S(rg.b[0]);
+	ck_assert_int_eq(relay_add_pipe(&rg.r, &c), 1);
+	start();
+	run();
+	ck_assert_int_eq(rg.r.status, RELAY_ERR_WRITE);
+	ck_assert_int_eq(rg.r.err, EPIPE);
+	ck_assert_int_eq(rg.r.err_pipe, 0);
+	drain_now();
+	assert_out("bye\n", 4);
+	(void)close(in[0]);
+	(void)close(in[1]);
+}
+END_TEST
+
 START_TEST(test_eof_read_error)
 {
 	struct relay_pipe_conf	c = conf(4096);
@@ -1173,6 +1212,66 @@ run_rounds(void)
 	ck_assert_int_eq(rg.ndone, 1);
 	return (i);
 }
+
+/*
+ * What TCP says was acknowledged counts data only: the connecting end's
+ * SYN, which TCP counts too, is not a byte the peer got.
+ */
+static long long
+acked_when(struct stream *st, long long want)
+{
+	long long	got = -1;
+	int		i;
+
+	/* ACKs on loopback come at once; bounded: 2000 polls of 1 ms. */
+	for (i = 0; i < 2000; i++) {
+		if ((got = stream_acked(st)) == want || got == -1)
+			break;
+		(void)poll(NULL, 0, 1);
+	}
+	return (got);
+}
+
+START_TEST(test_stream_acked_dialed)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	struct stream		cli, srv;
+	int			l, c, a;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
+	    -1);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, len), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	ck_assert_int_ne(c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
+	    -1);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, len), 0);
+	ck_assert_int_ne(a = accept(l, NULL, NULL), -1);
+	stream_socket_init(&cli, c);
+	cli.flags |= STREAM_DIALED;
+	stream_socket_init(&srv, a);
+	if (stream_acked(&cli) == -1) {
+		/* A kernel without tcpi_bytes_acked: nothing to count. */
+		stream_close(&cli);
+		stream_close(&srv);
+		(void)close(l);
+		return;
+	}
+	ck_assert_int_eq(acked_when(&cli, 0), 0);
+	ck_assert_int_eq(acked_when(&srv, 0), 0);
+	ck_assert_int_eq(stream_write(&cli, "hello", 5), 5);
+	ck_assert_int_eq(stream_write(&srv, "hi", 2), 2);
+	ck_assert_int_eq(acked_when(&cli, 5), 5);
+	ck_assert_int_eq(acked_when(&srv, 2), 2);
+	stream_close(&cli);
+	stream_close(&srv);
+	(void)close(l);
+}
+END_TEST
 
 START_TEST(test_stream_would_block)
 {
@@ -1569,6 +1668,7 @@ relay_suite(void)
 	tcase_add_test(tc, test_eof_end_input);
 	tcase_add_test(tc, test_eof_ends_relay);
 	tcase_add_test(tc, test_eof_write_error);
+	tcase_add_test(tc, test_eof_write_error_drains_peer);
 	tcase_add_test(tc, test_eof_read_error);
 	tcase_add_test(tc, test_eof_start_bad_fd);
 	tcase_add_test(tc, test_eof_add_pipe_full);
@@ -1577,6 +1677,7 @@ relay_suite(void)
 	tc = tcase_create("stream");
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_stream_acked_dialed);
 	tcase_add_test(tc, test_stream_would_block);
 	tcase_add_test(tc, test_stream_inverted_wants);
 	tcase_add_test(tc, test_stream_pending);
