@@ -99,6 +99,9 @@ relay_add_pipe(struct relay *r, const struct relay_pipe_conf *c)
 		p->eof = 1;
 	relay_note_stream(r, c->src);
 	relay_note_stream(r, c->dst);
+	/* The relay sends what a stream holds back (pipe_flush). */
+	if (c->dst != NULL)
+		c->dst->flags |= STREAM_OWNER_FLUSHES;
 	return (r->npipes++);
 }
 
@@ -125,11 +128,15 @@ pipe_backlog(const struct relay_pipe *p)
 	return ((uint64_t)p->inb.len + p->outb.len);
 }
 
-/* Output waits for dst: in the buffer, or in the kernel pipe. */
+/*
+ * Output waits for dst: in the buffer, in the kernel pipe, or in the
+ * stream itself (queued TLS records).
+ */
 static int
 pipe_has_output(const struct relay_pipe *p)
 {
-	return (p->outb.len > 0 || p->kp_len > 0);
+	return (p->outb.len > 0 || p->kp_len > 0 ||
+	    (p->c.dst != NULL && stream_held(p->c.dst) > 0));
 }
 
 static int
@@ -673,6 +680,12 @@ pipe_flush(struct relay *r, struct relay_pipe *p)
 		    p->outb.len)) == -1)
 			return;
 		buf_consume(&p->outb, (size_t)n);
+	}
+	if (p->outb.len == 0 && !pipe_discards(p) &&
+	    stream_held(p->c.dst) > 0 && stream_flush(p->c.dst) == -1 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK) {
+		pipe_dst_failed(r, p, errno);
+		return;
 	}
 	if (p->c.free_idle && p->outb.len == 0) {
 		buf_free(&p->outb);

@@ -236,6 +236,18 @@ stream_pending(const struct stream *s)
 	return (s->ops->pending != NULL ? s->ops->pending(s) : 0);
 }
 
+size_t
+stream_held(const struct stream *s)
+{
+	return (s->ops->held != NULL ? s->ops->held(s) : 0);
+}
+
+int
+stream_flush(struct stream *s)
+{
+	return (s->ops->flush != NULL ? s->ops->flush(s) : 0);
+}
+
 long long
 stream_acked(const struct stream *s)
 {

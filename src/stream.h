@@ -45,6 +45,15 @@ struct stream_ops {
 	 * when the transport cannot tell (may be NULL).
 	 */
 	long long	(*acked)(const struct stream *);
+	/*
+	 * Bytes a write took that the transport still holds on their way
+	 * to the fd (a TLS stream's queued records; may be NULL: none),
+	 * and the call that sends them: 0 when nothing is left, -1 with
+	 * errno (EAGAIN: when the fd is writable).  Only a stream marked
+	 * STREAM_OWNER_FLUSHES ever holds any.
+	 */
+	size_t		(*held)(const struct stream *);
+	int		(*flush)(struct stream *);
 	/* Releases what the transport holds; the fd is closed after it. */
 	void		(*free)(struct stream *);
 };
@@ -58,6 +67,9 @@ struct stream_ops {
 					   are: splice(2) may move them */
 #define STREAM_DIALED		0x20	/* this end connected: TCP counts its
 					   SYN among the bytes acknowledged */
+#define STREAM_OWNER_FLUSHES	0x40	/* the owner calls stream_flush()
+					   while stream_held() says so: the
+					   transport may hold bytes back */
 
 struct stream {
 	const struct stream_ops	*ops;
@@ -93,6 +105,8 @@ int	stream_shutdown(struct stream *);
 ssize_t	stream_drop(struct stream *, void *, size_t);
 size_t	stream_pending(const struct stream *);
 long long stream_acked(const struct stream *);
+size_t	stream_held(const struct stream *);
+int	stream_flush(struct stream *);
 
 /*
  * The loop mask (LOOP_READABLE/LOOP_WRITABLE) that a read (write == 0)

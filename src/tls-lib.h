@@ -29,10 +29,21 @@
 	X(ASN1_STRING_get0_data) \
 	X(ASN1_STRING_length) \
 	X(ASN1_STRING_set) \
+	X(BIO_clear_flags) \
 	X(BIO_ctrl) \
 	X(BIO_free) \
+	X(BIO_get_data) \
+	X(BIO_get_new_index) \
+	X(BIO_meth_free) \
+	X(BIO_meth_new) \
+	X(BIO_meth_set_create) \
+	X(BIO_meth_set_ctrl) \
+	X(BIO_meth_set_write) \
 	X(BIO_new) \
 	X(BIO_s_mem) \
+	X(BIO_set_data) \
+	X(BIO_set_flags) \
+	X(BIO_set_init) \
 	X(BN_bin2bn) \
 	X(BN_free) \
 	X(BN_to_ASN1_INTEGER) \
@@ -100,6 +111,7 @@
 	X(SSL_pending) \
 	X(SSL_read_ex) \
 	X(SSL_set1_host) \
+	X(SSL_set0_wbio) \
 	X(SSL_set_accept_state) \
 	X(SSL_set_connect_state) \
 	X(SSL_set_ex_data) \

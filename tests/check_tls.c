@@ -93,6 +93,7 @@ struct end {
 	unsigned long	 hs_writable;	/* handshake waits for WRITABLE */
 	unsigned long	 pending_calls;	/* callbacks with LOOP_PENDING */
 	unsigned long	 ready_calls;	/* callbacks with fd readiness */
+	unsigned long	 held_seen;	/* writes that left records queued */
 };
 
 static struct {
@@ -270,6 +271,15 @@ end_write(struct end *e)
 		}
 		e->outoff += (size_t)w;
 	}
+	/* Records the stream queued go out first, as the relay sends them. */
+	if (stream_held(&e->s) > 0) {
+		e->held_seen++;
+		if (stream_flush(&e->s) == -1) {
+			if (errno != EAGAIN)
+				e->werr = errno;
+			return;
+		}
+	}
 	if (e->shut == 1) {
 		if (stream_shutdown(&e->s) == 0)
 			e->shut = 2;
@@ -288,7 +298,7 @@ static int
 end_wants_write(const struct end *e)
 {
 	return (e->hs == 1 && !e->werr &&
-	    (e->outoff < e->outlen || e->shut == 1));
+	    (e->outoff < e->outlen || e->shut == 1 || stream_held(&e->s) > 0));
 }
 
 static void
@@ -432,7 +442,8 @@ got_all(void)
 {
 	return ((P.srv.inlen >= want_srv || P.srv.rerr || P.srv.eof) &&
 	    (P.cli.inlen >= want_cli || P.cli.rerr || P.cli.eof) &&
-	    P.srv.outoff == P.srv.outlen && P.cli.outoff == P.cli.outlen);
+	    P.srv.outoff == P.srv.outlen && P.cli.outoff == P.cli.outlen &&
+	    stream_held(&P.srv.s) == 0 && stream_held(&P.cli.s) == 0);
 }
 
 static int
@@ -681,6 +692,76 @@ START_TEST(test_data_big)
 	pair_open(&so, &co, "localhost");
 	handshake_ok();
 	exchange(BIG_LEN, BIG_LEN);
+}
+END_TEST
+
+/*
+ * Large writes for an owner that flushes (the relay) go out as a few
+ * big write(2)s of many records, not one per 16 KiB record: the test
+ * binary is linked with --wrap=send to count the client's sends.  A
+ * small send buffer makes the socket full often, so records stay
+ * queued (stream_held) and stream_flush sends them; every byte arrives
+ * in order.  Without STREAM_OWNER_FLUSHES nothing is ever held.
+ */
+static int		counted_fd = -1;
+static unsigned long	counted_sends;
+
+ssize_t	__real_send(int, const void *, size_t, int);
+ssize_t	__wrap_send(int, const void *, size_t, int);
+
+ssize_t
+__wrap_send(int fd, const void *p, size_t n, int flags)
+{
+	if (fd == counted_fd)
+		counted_sends++;
+	return (__real_send(fd, p, n, flags));
+}
+
+static unsigned long
+sends_of_upload(int owner_flushes, int sndbuf)
+{
+	struct tls_opts	 so, co;
+
+	versions(0, &so, &co);
+	pair_open(&so, &co, "localhost");
+	handshake_ok();
+	if (owner_flushes)
+		P.cli.s.flags |= STREAM_OWNER_FLUSHES;
+	if (sndbuf > 0)
+		ck_assert_int_eq(setsockopt(P.cli.s.fd, SOL_SOCKET, SO_SNDBUF,
+		    &sndbuf, sizeof(sndbuf)), 0);
+	counted_fd = P.cli.s.fd;
+	counted_sends = 0;
+	exchange(BIG_LEN, 0);
+	counted_fd = -1;
+	return (counted_sends);
+}
+
+START_TEST(test_write_collect)
+{
+	unsigned long	records = BIG_LEN / 16384, n;
+
+	n = sends_of_upload(1, 0);
+	ck_assert_msg(n <= records / 8, "%lu sends for %lu records", n,
+	    records);
+	ck_assert_uint_eq(stream_held(&P.cli.s), 0);
+}
+END_TEST
+
+START_TEST(test_write_collect_full_socket)
+{
+	(void)sends_of_upload(1, 16384);
+	ck_assert_uint_gt(P.cli.held_seen, 0);
+}
+END_TEST
+
+START_TEST(test_write_no_collect)
+{
+	unsigned long	records = BIG_LEN / 16384, n;
+
+	n = sends_of_upload(0, 16384);
+	ck_assert_uint_eq(P.cli.held_seen, 0);
+	ck_assert_uint_ge(n, records);
 }
 END_TEST
 
@@ -2058,6 +2139,9 @@ tls_suite(void)
 	tc = tcase(s, "data");
 	tcase_add_loop_test(tc, test_data_small, 0, 2);
 	tcase_add_loop_test(tc, test_data_big, 0, 2);
+	tcase_add_test(tc, test_write_collect);
+	tcase_add_test(tc, test_write_collect_full_socket);
+	tcase_add_test(tc, test_write_no_collect);
 	tcase_add_test(tc, test_data_moving_buffer);
 
 	tc = tcase(s, "halfclose");
