@@ -478,11 +478,12 @@ client_undelivered(struct client_session *cs, const char *what)
 	n = r->status == RELAY_ERR_WRITE && r->err_pipe == cs->stdin_pipe ?
 	    r->undelivered : relay_undelivered(r, cs->stdin_pipe);
 	/* Under TLS the stream says why (a truncation, an alert). */
-	log_error("%s: %s: stdin not sent in full: %llu bytes delivered, "
-	    "%llu read but not delivered", what, tls_why != NULL ? tls_why :
+	log_error("%s: %s: stdin not sent in full: %llu bytes %s, "
+	    "%llu read but not %s", what, tls_why != NULL ? tls_why :
 	    strerror(r->err),
 	    (unsigned long long)relay_delivered(r, cs->stdin_pipe),
-	    (unsigned long long)n);
+	    relay_delivered_word(r, cs->stdin_pipe), (unsigned long long)n,
+	    relay_delivered_word(r, cs->stdin_pipe));
 	return (tls_why != NULL && tls_stream_auth_failed(&cs->net) ?
 	    SOCKIT_EXIT_AUTH : SOCKIT_EXIT_RUNTIME);
 }

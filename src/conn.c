@@ -349,9 +349,10 @@ conn_add_undelivered(struct conn *c, struct relay *r, char *why, size_t len)
 		n = r->status == RELAY_ERR_WRITE && r->err_pipe == i ?
 		    r->undelivered : relay_undelivered(r, i);
 		snprintf(why + used, len - used, ": stdin not sent in full: "
-		    "%llu bytes delivered, %llu read but not delivered",
+		    "%llu bytes %s, %llu read but not %s",
 		    (unsigned long long)relay_delivered(r, i),
-		    (unsigned long long)n);
+		    relay_delivered_word(r, i), (unsigned long long)n,
+		    relay_delivered_word(r, i));
 	}
 }
 

@@ -948,6 +948,15 @@ relay_undelivered(const struct relay *r, int i)
 	return (n);
 }
 
+const char *
+relay_delivered_word(const struct relay *r, int i)
+{
+	const struct relay_pipe	*p = &r->pipes[i];
+
+	return (p->c.dst != NULL && stream_acked(p->c.dst) == -1 ? "sent" :
+	    "delivered");
+}
+
 uint64_t
 relay_delivered(const struct relay *r, int i)
 {

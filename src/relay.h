@@ -172,6 +172,13 @@ uint64_t relay_undelivered(const struct relay *, int);
 /* Bytes of pipe i that reached dst's peer (acknowledged, where known). */
 uint64_t relay_delivered(const struct relay *, int);
 
+/*
+ * The words for relay_delivered's count: "delivered" where dst's
+ * transport knows what the peer acknowledged (TCP), "sent" where it
+ * cannot tell (TLS): then the count is what was written to it.
+ */
+const char *relay_delivered_word(const struct relay *, int);
+
 /* Queues bytes for dst of pipe i ahead of anything the pipe reads. */
 int	relay_prepend(struct relay *, int, const void *, size_t);
 

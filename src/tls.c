@@ -77,6 +77,9 @@ struct tls_conn {
 	struct tls_ctx	*tc;
 	char		*check_name;		/* what the certificate must be for */
 	int		 dead;			/* errno after a fatal failure */
+	int		 wdead;			/* errno after the socket refused
+						   a write (the peer went away):
+						   what it sent may still be read */
 	int		 later;			/* read: errno, or -1 for EOF, owed
 						   after the bytes it returned */
 	int		 nodelay;		/* TCP_NODELAY is on; -1: not TCP */
@@ -1169,7 +1172,10 @@ tls_fail(struct tls_conn *c, int sslerr, int sys, enum tls_op op)
 		err = EPROTO;
 	}
 	ERR_clear_error();
-	c->dead = err;
+	if (op == TLS_OP_WRITE && sysfail && !eof && stream_peer_gone(err))
+		c->wdead = err;
+	else
+		c->dead = err;
 	return (err);
 }
 
@@ -1249,6 +1255,16 @@ tls_read(struct stream *s, void *p, size_t n)
 	return ((ssize_t)got);
 }
 
+/* Whether writes have failed for good; errno says why. */
+static int
+tls_write_dead(const struct tls_conn *c)
+{
+	if (c->dead == 0 && c->wdead == 0)
+		return (0);
+	errno = c->dead != 0 ? c->dead : c->wdead;
+	return (1);
+}
+
 /*
  * A write of a record or more is bulk: with Nagle the kernel joins its
  * records into full segments (measured: a 1 GiB upload took 15% less
@@ -1303,8 +1319,8 @@ tls_write_collected(struct stream *s, const unsigned char *p, size_t n)
 	if (failed)
 		(void)tls_io_fail(c, 0, sys, TLS_OP_WRITE, &s->wwant);
 	if (tls_wq_flush(&c->wq) == -1 && errno != EAGAIN &&
-	    errno != EWOULDBLOCK && c->dead == 0)
-		c->dead = errno;
+	    errno != EWOULDBLOCK && c->wdead == 0)
+		c->wdead = errno;
 	s->wwant = LOOP_WRITABLE;
 	return ((ssize_t)done);
 }
@@ -1316,10 +1332,8 @@ tls_write(struct stream *s, const void *p, size_t n)
 	size_t		 k;
 	int		 sys;
 
-	if (c->dead) {
-		errno = c->dead;
+	if (tls_write_dead(c))
 		return (-1);
-	}
 	if (n == 0)
 		return (0);
 	/* After our close_notify OpenSSL would fail for good: reads too. */
@@ -1346,10 +1360,8 @@ tls_shutdown(struct stream *s)
 	struct tls_conn	*c = tls_conn(s);
 	int		 r, sys;
 
-	if (c->dead) {
-		errno = c->dead;
+	if (tls_write_dead(c))
 		return (-1);
-	}
 	if (!SSL_is_init_finished(c->ssl)) {
 		errno = ENOTCONN;
 		return (-1);
@@ -1395,16 +1407,14 @@ tls_flush(struct stream *s)
 {
 	struct tls_conn	*c = tls_conn(s);
 
-	if (c->dead) {
-		errno = c->dead;
+	if (tls_write_dead(c))
 		return (-1);
-	}
 	if (tls_wq_flush(&c->wq) == 0)
 		return (0);
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		s->wwant = LOOP_WRITABLE;
 	else
-		c->dead = errno;
+		c->wdead = errno;
 	return (-1);
 }
 

@@ -3,7 +3,9 @@
 # peer's bare FIN is reported as the truncation even while the relay had
 # something to write; -z --tls ends with close_notify; the closed line of
 # an --exec connection counts what peer and program exchanged; a
-# --discard server ends with close_notify too.
+# --discard server ends with close_notify too; a server that says
+# something and hangs up while the client still sends: its words reach
+# stdout.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need_tls
@@ -110,4 +112,17 @@ printf 'hello\n' > "$T/h5"
 sk 10 "$T/h5" tcp-client --tls --tls-ca "$TLS/ca.pem" localhost "$b5_PORT"
 [ "$RC" = 0 ] ||
     bad "5: tcp-client --tls to a --discard server: exited $RC: $(cat "$T/err")"
+
+# 6. A TLS server says bye and closes while the client still has 32 MiB
+#    to send: the client's writes fail (exit 1, the count says "sent":
+#    TLS cannot tell what was acknowledged), and "bye" is on stdout.
+# shellcheck disable=SC2086
+start_server b6 tcp-server 0 $srvtls --banner 'bye\n'
+head -c 33554432 /dev/zero > "$T/big6"
+sk 60 "$T/big6" tcp-client --tls --tls-ca "$TLS/ca.pem" localhost "$b6_PORT"
+[ "$RC" = 1 ] || bad "6: client to a TLS server that hung up exited $RC: $(cat "$T/err")"
+[ "$(cat "$T/out")" = bye ] ||
+    bad "6: client printed '$(cat "$T/out")', expected the server's 'bye'"
+grep -q 'stdin not sent in full: [0-9]* bytes sent, [0-9]* read but not sent' "$T/err" ||
+    bad "6: no count of what was sent: $(cat "$T/err")"
 exit "$FAILED"
