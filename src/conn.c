@@ -411,12 +411,12 @@ conn_relay_failed(struct conn *c, struct relay *r)
 			    &c->srv->out ? " stdout" : "", err);
 		break;
 	default:
-		if (conn_tls_error(c, p->c.src, why, sizeof(why), &code))
-			break;
-		snprintf(why, sizeof(why), "read%s: %s", p->c.src ==
-		    &c->srv->in ? " stdin" : "", err);
-		if (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT)
-			code = SOCKIT_EXIT_TIMEOUT;
+		if (!conn_tls_error(c, p->c.src, why, sizeof(why), &code)) {
+			snprintf(why, sizeof(why), "read%s: %s", p->c.src ==
+			    &c->srv->in ? " stdin" : "", err);
+			if (exitcode_for_errno(r->err) == SOCKIT_EXIT_TIMEOUT)
+				code = SOCKIT_EXIT_TIMEOUT;
+		}
 		conn_add_undelivered(c, r, why, sizeof(why));
 	}
 	conn_fail(c, code, why);

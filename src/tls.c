@@ -1131,6 +1131,10 @@ tls_fail(struct tls_conn *c, int sslerr, int sys, enum tls_op op)
 {
 	unsigned long	 e = ERR_peek_error();
 	int		 err, eof = 0, sysfail;
+	char		 kept[TLS_ERR_LEN] = "";
+
+	if (c->wdead != 0)
+		(void)snprintf(kept, sizeof(kept), "%s", c->err);
 
 	sysfail = e == 0 || ERR_GET_LIB(e) == ERR_LIB_SYS ||
 	    ERR_SYSTEM_ERROR(e);
@@ -1172,6 +1176,9 @@ tls_fail(struct tls_conn *c, int sslerr, int sys, enum tls_op op)
 		err = EPROTO;
 	}
 	ERR_clear_error();
+	/* After a refused write, reads go on; that failure stays the cause. */
+	if (kept[0] != '\0')
+		(void)snprintf(c->err, sizeof(c->err), "%s", kept);
 	if (op == TLS_OP_WRITE && sysfail && !eof && stream_peer_gone(err))
 		c->wdead = err;
 	else
@@ -1255,6 +1262,17 @@ tls_read(struct stream *s, void *p, size_t n)
 	return ((ssize_t)got);
 }
 
+/* The socket refused queued records: writes are over, reads go on. */
+static void
+tls_write_failed(struct tls_conn *c, int err)
+{
+	if (c->wdead != 0 || c->dead != 0)
+		return;
+	c->wdead = err;
+	tls_seterr(c->err, sizeof(c->err), "%s", strerror(err));
+	errno = err;
+}
+
 /* Whether writes have failed for good; errno says why. */
 static int
 tls_write_dead(const struct tls_conn *c)
@@ -1319,8 +1337,8 @@ tls_write_collected(struct stream *s, const unsigned char *p, size_t n)
 	if (failed)
 		(void)tls_io_fail(c, 0, sys, TLS_OP_WRITE, &s->wwant);
 	if (tls_wq_flush(&c->wq) == -1 && errno != EAGAIN &&
-	    errno != EWOULDBLOCK && c->wdead == 0)
-		c->wdead = errno;
+	    errno != EWOULDBLOCK)
+		tls_write_failed(c, errno);
 	s->wwant = LOOP_WRITABLE;
 	return ((ssize_t)done);
 }
@@ -1414,7 +1432,7 @@ tls_flush(struct stream *s)
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		s->wwant = LOOP_WRITABLE;
 	else
-		c->wdead = errno;
+		tls_write_failed(c, errno);
 	return (-1);
 }
 

@@ -5,7 +5,8 @@
 # an --exec connection counts what peer and program exchanged; a
 # --discard server ends with close_notify too; a server that says
 # something and hangs up while the client still sends: its words reach
-# stdout.
+# stdout; a --stdio server whose client goes away mid-download counts
+# what was not sent, whichever of its reads and writes fails first.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 need_tls
@@ -125,4 +126,56 @@ sk 60 "$T/big6" tcp-client --tls --tls-ca "$TLS/ca.pem" localhost "$b6_PORT"
     bad "6: client printed '$(cat "$T/out")', expected the server's 'bye'"
 grep -q 'stdin not sent in full: [0-9]* bytes sent, [0-9]* read but not sent' "$T/err" ||
     bad "6: no count of what was sent: $(cat "$T/err")"
+
+# 7. --stdio --tls sends 32 MiB; the client fails on a full stdout and
+#    goes away.  The server exits 1 and its closed line counts what of
+#    its stdin was not sent, in TLS's words ("sent", not "delivered"),
+#    also when a read sees the client go first.
+# shellcheck disable=SC2086
+"$SOCKIT" --quiet tcp-server 0 --stdio $srvtls --port-file "$T/b7.port" \
+    < "$T/big6" > /dev/null 2> "$T/b7.err" &
+b7=$!
+PIDS="$PIDS $b7"
+poll_until 10 test -s "$T/b7.port" || fail "7: server did not start: $(cat "$T/b7.err")"
+sk_out 30 /dev/null /dev/full tcp-client --tls --tls-ca "$TLS/ca.pem" \
+    localhost "$(cat "$T/b7.port")"
+[ "$RC" = 1 ] || bad "7: client with stdout on /dev/full exited $RC"
+wait_exit "$b7" 30
+[ "$RC" = 1 ] || bad "7: --stdio server whose client went away exited $RC"
+grep -q 'stdin not sent in full: [0-9]* bytes sent, [0-9]* read but not sent' "$T/b7.err" ||
+    bad "7: the server did not count what was not sent: $(cat "$T/b7.err")"
+
+# 8. A client that resets while the server waits for more stdin (a FIFO
+#    the test holds open): the server's read meets the reset first, and
+#    its closed line still counts what of stdin was sent.
+mkfifo "$T/fifo8"
+exec 3<> "$T/fifo8"
+# shellcheck disable=SC2086
+"$SOCKIT" --quiet tcp-server 0 --stdio $srvtls --port-file "$T/b8.port" \
+    < "$T/fifo8" > /dev/null 2> "$T/b8.err" &
+b8=$!
+PIDS="$PIDS $b8"
+poll_until 10 test -s "$T/b8.port" || fail "8: server did not start: $(cat "$T/b8.err")"
+printf 'hello\n' >&3
+python3 - "$(cat "$T/b8.port")" "$TLS" <<'PY' || bad "8: resetting client failed"
+import socket, ssl, struct, sys
+port, tls = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=tls + '/ca.pem')
+s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', port), timeout=10),
+                    server_hostname='localhost')
+got = b''
+while len(got) < 6:
+    b = s.recv(100)
+    if not b:
+        sys.exit('EOF after %r' % got)
+    got += b
+raw = socket.socket(fileno=s.detach())
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+raw.close()
+PY
+wait_exit "$b8" 30
+exec 3>&-
+[ "$RC" = 1 ] || bad "8: --stdio server whose client reset exited $RC"
+grep -q 'TLS: .*: stdin not sent in full: 6 bytes sent, 0 read but not sent' "$T/b8.err" ||
+    bad "8: the server did not count what was sent: $(cat "$T/b8.err")"
 exit "$FAILED"
