@@ -334,12 +334,6 @@ pipe_read(struct relay *r, struct relay_pipe *p, struct buf *b)
 }
 
 /*
- * dst went away.  Where that is allowed (an exec program that stopped
- * reading), the rest of src is read and dropped, so the peer never sees
- * a reset for input nobody wanted; elsewhere it is a write error that
- * counts what was lost.
- */
-/*
  * A peer that hung up while we were still sending may have said
  * something first (a banner, an error line) that the reset left
  * unread: what its socket still holds goes to the other side before
@@ -375,6 +369,12 @@ relay_drain_gone(struct relay *r, const struct relay_pipe *failed)
 	r->draining = 0;
 }
 
+/*
+ * dst went away.  Where that is allowed (an exec program that stopped
+ * reading), the rest of src is read and dropped, so the peer never sees
+ * a reset for input nobody wanted; elsewhere it is a write error that
+ * counts what was lost.
+ */
 static void
 pipe_dst_failed(struct relay *r, struct relay_pipe *p, int err)
 {

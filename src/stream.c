@@ -45,15 +45,21 @@ stream_sock_read(struct stream *s, void *p, size_t n)
 	return (r);
 }
 
-static ssize_t
-stream_sock_write(struct stream *s, const void *p, size_t n)
+ssize_t
+stream_fd_send(int fd, const void *p, size_t n)
 {
 	ssize_t	r;
 
 	do {
-		r = send(s->fd, p, n, MSG_NOSIGNAL);
+		r = send(fd, p, n, MSG_NOSIGNAL);
 	} while (r == -1 && errno == EINTR);
 	return (r);
+}
+
+static ssize_t
+stream_sock_write(struct stream *s, const void *p, size_t n)
+{
+	return (stream_fd_send(s->fd, p, n));
 }
 
 static int

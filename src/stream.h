@@ -130,6 +130,12 @@ void	stream_abort(struct stream *);
 /* Frees the transport and closes the fd (unless STREAM_NOCLOSE). */
 void	stream_close(struct stream *);
 
+/*
+ * send(2) on a socket fd without SIGPIPE, retried on EINTR: for a
+ * transport that writes its own bytes under a stream (TLS records).
+ */
+ssize_t	stream_fd_send(int, const void *, size_t);
+
 /* Whether errno from a write means the reader went away. */
 int	stream_peer_gone(int);
 

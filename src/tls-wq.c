@@ -7,30 +7,15 @@
 #ifdef HAVE_OPENSSL
 
 #include <sys/types.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tls-lib.h"
-#include "tls-lib-calls.h"
+#include "stream.h"
 #include "tls-wq.h"
-
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL	0	/* SIGPIPE is ignored in main() anyway */
-#endif
-
-static ssize_t
-tls_wq_send(int fd, const void *p, size_t n)
-{
-	ssize_t	r;
-
-	do {
-		r = send(fd, p, n, MSG_NOSIGNAL);
-	} while (r == -1 && errno == EINTR);
-	return (r);
-}
+#include "tls-lib-calls.h"
 
 int
 tls_wq_flush(struct tls_wq *q)
@@ -42,7 +27,7 @@ tls_wq_flush(struct tls_wq *q)
 		return (-1);
 	}
 	while (q->len > 0) {
-		if ((n = tls_wq_send(q->fd, q->buf + q->off, q->len)) == -1) {
+		if ((n = stream_fd_send(q->fd, q->buf + q->off, q->len)) == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				q->err = errno;
 			return (-1);
@@ -66,7 +51,7 @@ tls_wq_free(struct tls_wq *q)
 void
 tls_wq_collect(struct tls_wq *q, size_t n)
 {
-	size_t	records = n / 16384 + 1;
+	size_t	records = n / TLS_WQ_DATA + 1;
 
 	q->collect = n > 0;
 	q->want = records >= TLS_WQ_MAX / TLS_WQ_RECORD ? TLS_WQ_MAX :
@@ -119,7 +104,7 @@ tls_wq_write(BIO *b, const char *p, int len)
 			return (-1);
 		return (len);
 	}
-	if ((r = tls_wq_send(q->fd, p, n)) == -1)
+	if ((r = stream_fd_send(q->fd, p, n)) == -1)
 		goto fail;
 	return ((int)r);
 fail:

@@ -20,7 +20,8 @@
  * 1 GiB upload took 0.72 of the time of one write per record with
  * this, 0.83 with 16 records (docs/PERFORMANCE.md, scenario 10).
  */
-#define TLS_WQ_RECORD	(16384 + 22)
+#define TLS_WQ_DATA	16384
+#define TLS_WQ_RECORD	(TLS_WQ_DATA + 22)
 #define TLS_WQ_MAX	(64 * TLS_WQ_RECORD)
 
 struct tls_wq {

@@ -1311,7 +1311,7 @@ tls_set_nodelay(struct tls_conn *c, int fd, int on)
  * take now stays queued: stream_held() says so, and stream_flush()
  * sends it when the socket is writable.
  */
-#define TLS_COLLECT_WRITE	(2 * 16384)
+#define TLS_COLLECT_WRITE	(2 * TLS_WQ_DATA)
 
 static ssize_t
 tls_write_collected(struct stream *s, const unsigned char *p, size_t n)

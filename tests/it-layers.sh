@@ -2,7 +2,7 @@
 # The layering rules of HACKING.md hold in src/: only the command layer
 # includes args.h, xmalloc.h, sockit.h or a cmd-* header; raw read/
 # write/send/recv/shutdown/splice calls live in the stream transports
-# (stream.c, tls.c, tls-wq.c) and in the exceptions HACKING.md lists, nowhere else.
+# (stream.c, tls.c) and in the exceptions HACKING.md lists, nowhere else.
 . "${SOCKIT_SRCDIR:-.}/tests/lib.sh"
 
 src="${SOCKIT_SRCDIR:-.}/src"
@@ -32,7 +32,7 @@ grep -nE '\b(read|write|send|recv|shutdown|sendto|recvfrom|splice)\(' \
 while read -r f; do
 	case $f in
 	# the transports
-	stream.c | tls.c | tls-wq.c) ;;
+	stream.c | tls.c) ;;
 	# datagrams, local pipes and files, the self-pipe, the log,
 	# sock_write_all/sock_read_all, key files, zero copy (HACKING.md)
 	dgram-*.c | scan.c | sshl-chan.c | sshl-server.c | sshl.c | sig.c | \
