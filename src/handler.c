@@ -35,9 +35,10 @@
 #define HANDLER_BUFSIZE		(64 * 1024)
 /*
  * Sinks (--discard, and the peer-to-stdout side of --stdio) read 16 KiB
- * at a time: it stays in the L1 cache, and measured fastest.  A
- * busy-polling sink reads whole buffers instead: it meets each segment
- * as it lands, and 64 KiB reads measured steadier there.
+ * at a time when the loop never spins (--busy-poll 0): it stays in the
+ * L1 cache, and measured fastest.  A sink whose loop may spin (auto, the
+ * default, or a fixed spin) reads whole buffers instead: it meets each
+ * segment as it lands, and 64 KiB reads measured steadier there.
  */
 #define HANDLER_SINK_READ	(16 * 1024)
 
@@ -81,7 +82,7 @@ handler_get(enum server_handler id)
 static size_t
 handler_sink_read(const struct server_opts *o)
 {
-	return (o->busy_us > 0 ? 0 : HANDLER_SINK_READ);
+	return (o->busy_us != 0 ? 0 : HANDLER_SINK_READ);
 }
 
 static void
@@ -125,9 +126,10 @@ handler_start_loopback(struct conn *c)
 	/*
 	 * Dropping in the kernel saves the copy, but then the reader is so
 	 * quick that it sleeps between segments and the sender pays for
-	 * waking it: measured slower, unless the loop busy-polls.
+	 * waking it: measured slower, unless the loop may spin (auto spins
+	 * exactly while segments keep coming).
 	 */
-	pc.kernel_drop = o->handler == SERVER_DISCARD && o->busy_us > 0;
+	pc.kernel_drop = o->handler == SERVER_DISCARD && o->busy_us != 0;
 	relay_add_pipe(&c->relay, &pc);
 	if (handler_start_relay(c, 0) == -1)
 		return (-1);

@@ -43,6 +43,10 @@ struct loop {
 	long long		  now;
 	int			  stop;
 	long			  busy_us;	/* loop_set_busy_poll() */
+	struct loop_busy_auto	  autospin;	/* its adaptive mode */
+	int			  busy_auto;
+	int			  spin_skip;	/* auto: waits left to sleep */
+	int			  spin_backoff;	/* auto: 0 or the last skip */
 	void			 *api;		/* backend state */
 };
 
@@ -431,33 +435,97 @@ loop_wait_ms(struct loop *l, int timeout_ms)
 void
 loop_set_busy_poll(struct loop *l, long usec)
 {
+	struct loop_busy_auto	a = { LOOP_AUTO_SPIN_US, LOOP_AUTO_SKIP_MAX };
+
+	if (usec == LOOP_BUSY_AUTO) {
+		loop_set_busy_auto(l, &a);
+		return;
+	}
+	l->busy_auto = 0;
 	l->busy_us = usec > 0 ? usec : 0;
 }
 
+void
+loop_set_busy_auto(struct loop *l, const struct loop_busy_auto *a)
+{
+	l->autospin = *a;
+	l->busy_auto = 1;
+	l->busy_us = a->spin_us;
+	l->spin_skip = 0;
+	l->spin_backoff = 0;
+}
+
+/* How long this wait may spin: in auto mode, nothing while backing off. */
+static long long
+loop_spin_budget(struct loop *l)
+{
+	if (l->busy_auto && l->spin_skip > 0) {
+		l->spin_skip--;
+		return (0);
+	}
+	return (l->busy_us);
+}
+
 /*
- * Polls without blocking for up to busy_us before sleeping.  An event
- * that arrives meanwhile finds the process awake: the peer that causes
- * it does not have to wake a sleeping process (on another CPU: an
+ * Auto mode learns from each spin.  One that caught an event (traffic
+ * comes back faster than a wake-up) ends any back-off; one that caught
+ * nothing means the peer was slower than the spin, so the next waits
+ * sleep without spinning: 1, then twice as many after each miss in a
+ * row, up to skip_max.  Counting waits, not time, lets a bulk flow that
+ * misses now and then go back to spinning within a few events, while
+ * sparse traffic soon spins once in skip_max waits.  Wasted spins are
+ * thus about one per catch (each of which saved a wake-up) plus one per
+ * doubling.
+ */
+static void
+loop_spin_learn(struct loop *l, int caught)
+{
+	if (!l->busy_auto)
+		return;
+	if (caught) {
+		l->spin_backoff = 0;
+		return;
+	}
+	if (l->spin_backoff == 0)
+		l->spin_backoff = 1;
+	else if ((l->spin_backoff *= 2) > l->autospin.skip_max)
+		l->spin_backoff = l->autospin.skip_max;
+	l->spin_skip = l->spin_backoff;
+}
+
+/*
+ * Polls without blocking for up to the spin budget before sleeping.  An
+ * event that arrives meanwhile finds the process awake: the peer that
+ * causes it does not have to wake a sleeping process (on another CPU: an
  * interrupt and a reschedule), and this one does not have to be woken.
- * sched_yield() between polls lets a peer on the same CPU run.
+ * sched_yield() between polls lets a peer on the same CPU run.  An event
+ * already there at the first poll says nothing about the peer's pace, so
+ * only a later catch counts for auto mode.
  */
 static int
 loop_wait(struct loop *l, int timeout_ms)
 {
-	long long	start, spin = l->busy_us, spun;
-	int		n;
+	long long	start, spin, spun;
+	int		n, polls = 0;
 
-	if (spin == 0 || timeout_ms == 0)
+	if (l->busy_us == 0 || timeout_ms == 0)
 		return (loop_api_poll(l, timeout_ms));
+	if ((spin = loop_spin_budget(l)) == 0)
+		return (loop_api_poll(l, timeout_ms));
+	start = clock_us();
 	/* A timer due sooner ends the spin too. */
 	if (timeout_ms > 0 && spin > (long long)timeout_ms * 1000)
 		spin = (long long)timeout_ms * 1000;
-	start = clock_us();
 	do {
-		if ((n = loop_api_poll(l, 0)) != 0)
+		if ((n = loop_api_poll(l, 0)) != 0) {
+			if (n > 0 && polls > 0)
+				loop_spin_learn(l, 1);
 			return (n);
+		}
+		polls++;
 		(void)sched_yield();
 	} while ((spun = clock_us() - start) < spin);
+	loop_spin_learn(l, 0);
 	if (timeout_ms > 0)
 		timeout_ms = spun / 1000 >= timeout_ms ? 0 :
 		    timeout_ms - (int)(spun / 1000);

@@ -92,9 +92,26 @@ int	loop_timer_armed(const struct loop_timer *);
  * Busy polling: before it would sleep, the loop polls without blocking
  * for up to usec microseconds (0, the default: never), yielding the CPU
  * between polls.  Trades CPU for the wake-up latency of a sleeping
- * process.
+ * process.  LOOP_BUSY_AUTO spins LOOP_AUTO_SPIN_US only while spinning
+ * pays: after a spin that caught nothing it backs off (see
+ * loop_set_busy_auto).
  */
+#define LOOP_BUSY_AUTO			(-1)
+#define LOOP_AUTO_SPIN_US		50
+#define LOOP_AUTO_SKIP_MAX		1024
 void	loop_set_busy_poll(struct loop *, long);
+
+/*
+ * Adaptive busy polling: spin up to spin_us; after a spin that caught
+ * nothing, the next wait sleeps without spinning, after two misses in a
+ * row the next two, and so on up to skip_max waits; a spin that catches
+ * an event ends the back-off.
+ */
+struct loop_busy_auto {
+	long	spin_us;
+	int	skip_max;
+};
+void	loop_set_busy_auto(struct loop *, const struct loop_busy_auto *);
 
 /*
  * Waits at most timeout_ms (-1: until something happens) and dispatches

@@ -31,7 +31,7 @@ struct server_opts {
 	long			 max_per_ip;
 	long long		 idle_ms;
 	long long		 drain_ms;
-	long			 busy_us;	/* --busy-poll */
+	long			 busy_us;	/* --busy-poll; LOOP_BUSY_AUTO */
 	struct addr_acl		 acl;
 	int			 keepalive;
 	int			 nodelay;

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "dgram.h"
 #include "log.h"
+#include "loop.h"
 #include "escape.h"
 #include "handler.h"
 #include "server.h"
@@ -40,6 +41,7 @@ server_opts_init(struct server_opts *o)
 	o->mode = 0600;
 	o->peer_timeout_ms = 60000;
 	o->connect_ms = 10000;
+	o->busy_us = LOOP_BUSY_AUTO;
 	o->dump.raw_fd = o->dump.hex_fd = -1;
 	tlsopt_init(&o->tls, 1);
 	tlsopt_init(&o->fwd_tls, 0);
@@ -202,7 +204,11 @@ server_set_number(struct server_opts *o, int id, const char *arg,
 		v = o->workers = (long)args_number(arg, 1, 256, cause);
 		break;
 	case SERVER_OPT_BUSY_POLL:
-		v = o->busy_us = (long)args_number(arg, 0, 1000000, cause);
+		if (strcmp(arg, "auto") == 0)
+			o->busy_us = LOOP_BUSY_AUTO;
+		else
+			v = o->busy_us = (long)args_number(arg, 0, 1000000,
+			    cause);
 		break;
 	case SERVER_OPT_CONNECT_TIMEOUT:
 		v = o->connect_ms = args_seconds(arg, 86400, cause);

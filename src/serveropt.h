@@ -124,7 +124,7 @@ enum {
 /* Every server: spin before sleeping. */
 #define SERVER_BUSY_POLL_OPTION \
 	{ "busy-poll", 0, ARGS_REQUIRED, SERVER_OPT_BUSY_POLL, "USEC", \
-	  "poll for up to USEC microseconds before sleeping" }
+	  "poll USEC microseconds before sleeping (auto: 50 while it pays)" }
 
 /* Every server: tell scripts it is ready, and where. */
 #define SERVER_READY_FILE_OPTION \

@@ -1088,6 +1088,106 @@ START_TEST(test_busy_timer_ends_spin)
 }
 END_TEST
 
+/*
+ * Auto mode.  Waits for one byte that a child writes after 20 ms and
+ * says whether the wait slept (a voluntary context switch).
+ */
+static int
+wait_slept(int sv[2])
+{
+	long	before, slept;
+	pid_t	pid;
+
+	pid = write_later(sv[0], 20);
+	before = sleeps();
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	slept = sleeps() - before;
+	reap(pid);	/* waitpid sleeps too: after the count */
+	return (slept > 0);
+}
+
+/* A wait whose spin (here 50 ms, capped by the timeout) catches nothing. */
+static void
+wait_misses(void)
+{
+	ck_assert_int_eq(loop_process(l, 50), 0);
+}
+
+/* n waits in a row sleep without spinning. */
+static void
+waits_sleep(int sv[2], int n, const char *why)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_msg(wait_slept(sv), "wait %d of %d spun: %s", i + 1,
+		    n, why);
+}
+
+static void
+auto_setup(int sv[2], struct seen *s)
+{
+	/* Spin up to 2 s: a child's write 20 ms later is always caught. */
+	struct loop_busy_auto	a = { 2000000, 4 };
+
+	pair(sv);
+	ck_assert_int_eq(loop_set_fd(l, sv[1], LOOP_READABLE, on_fd_drain,
+	    s), 0);
+	loop_set_busy_auto(l, &a);
+}
+
+/* Auto mode spins from the start, and goes on while spins catch. */
+START_TEST(test_busy_auto_catches)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	auto_setup(sv, &s);
+	ck_assert_msg(!wait_slept(sv), "the first auto wait slept");
+	ck_assert_msg(!wait_slept(sv), "a caught spin stopped the next one");
+	closepair(sv);
+}
+END_TEST
+
+/*
+ * A spin that caught nothing makes the next wait sleep; then it spins
+ * again.  Misses in a row double the waits that sleep (1, 2, 4, capped
+ * at 4 here), and a catch starts over at 1; an event that was already
+ * there when the wait began is not a catch.
+ */
+START_TEST(test_busy_auto_backs_off)
+{
+	struct seen	s = { 0 };
+	int		sv[2];
+
+	auto_setup(sv, &s);
+	wait_misses();
+	waits_sleep(sv, 1, "after one miss");
+	ck_assert_msg(!wait_slept(sv), "no spin after the back-off");
+	wait_misses();
+	waits_sleep(sv, 1, "after a miss");
+	wait_misses();
+	waits_sleep(sv, 2, "after two misses in a row");
+	wait_misses();
+	waits_sleep(sv, 4, "after three misses in a row");
+	wait_misses();
+	waits_sleep(sv, 4, "after four misses in a row");
+	ck_assert_msg(!wait_slept(sv), "the back-off grew past its cap");
+	/* That catch reset it. */
+	wait_misses();
+	waits_sleep(sv, 1, "after a catch and a miss");
+	ck_assert_msg(!wait_slept(sv), "a catch did not reset the back-off");
+	/* An event already there at the first poll is no catch. */
+	wait_misses();
+	waits_sleep(sv, 1, "after a catch and a miss");
+	ck_assert_int_eq(write(sv[0], "x", 1), 1);
+	ck_assert_int_eq(loop_process(l, 5000), 1);
+	wait_misses();
+	waits_sleep(sv, 2, "an event already there counted as a catch");
+	closepair(sv);
+}
+END_TEST
+
 static Suite *
 loop_suite(void)
 {
@@ -1149,6 +1249,8 @@ loop_suite(void)
 	tcase_add_loop_test(tc, test_busy_catches_event, 0, 2);
 	tcase_add_test(tc, test_busy_then_sleeps);
 	tcase_add_test(tc, test_busy_timer_ends_spin);
+	tcase_add_test(tc, test_busy_auto_catches);
+	tcase_add_test(tc, test_busy_auto_backs_off);
 	suite_add_tcase(s, tc);
 
 	return (s);

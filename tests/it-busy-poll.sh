@@ -1,5 +1,6 @@
 #!/bin/sh
-# --busy-poll USEC on every server: echo stays exact, a busy-polling
+# --busy-poll USEC|auto on every server: echo stays exact (fixed, auto
+# and off), a busy-polling
 # --discard (which lets the kernel drop TCP bytes) still counts every
 # byte, --stdio delivers every byte, a framed --discard still enforces
 # --max-frame, udp-server and unix-server serve as usual, and bad values
@@ -9,22 +10,29 @@
 head -c 1048576 /dev/urandom > "$T/1m"
 want=$(sha256sum < "$T/1m")
 
-# Echo: 1 MiB of random bytes come back unchanged.
-start_server echo tcp-server --busy-poll 50 0
-got=$("$SOCKIT" tcp-client 127.0.0.1 "$echo_PORT" < "$T/1m" | sha256sum) ||
-    fail "tcp-client against --busy-poll exited $?"
-[ "$got" = "$want" ] || fail "--busy-poll echo changed the data"
+# Echo: 1 MiB of random bytes come back unchanged, with a fixed spin,
+# the adaptive one (the default) and none.
+for mode in 50 auto 0; do
+	start_server echo tcp-server --busy-poll "$mode" 0
+	got=$("$SOCKIT" tcp-client 127.0.0.1 "$echo_PORT" < "$T/1m" |
+	    sha256sum) || fail "tcp-client against --busy-poll $mode exited $?"
+	[ "$got" = "$want" ] || fail "--busy-poll $mode echo changed the data"
+done
 
-# --discard: 8 MiB dropped, and the close line counts all of them.
-start_server sink tcp-server --discard --busy-poll 50 -v 0
-head -c 8388608 /dev/zero |
-    "$SOCKIT" tcp-client 127.0.0.1 "$sink_PORT" > /dev/null ||
-    fail "tcp-client into --discard --busy-poll exited $?"
+# --discard: 8 MiB dropped (in the kernel when the loop may spin, copied
+# with --busy-poll 0), and the close line counts all of them.
 counted() {
 	grep -q 'closed .*in=8388608 ' "$T/sink.err"
 }
-poll_until 5 counted ||
-    fail "--discard --busy-poll did not count 8388608 bytes: $(cat "$T/sink.err")"
+for mode in 50 auto 0; do
+	start_server sink tcp-server --discard --busy-poll "$mode" -v 0
+	head -c 8388608 /dev/zero |
+	    "$SOCKIT" tcp-client 127.0.0.1 "$sink_PORT" > /dev/null ||
+	    fail "tcp-client into --discard --busy-poll $mode exited $?"
+	poll_until 5 counted || fail "--discard --busy-poll $mode did not" \
+	    "count 8388608 bytes: $(cat "$T/sink.err")"
+	kill "$sink_PID"
+done
 
 # --stdio: what the peer sends reaches stdout whole (whole-buffer reads
 # when busy polling).
@@ -70,7 +78,7 @@ poll_until 5 unix_counted ||
     fail "unix --discard --busy-poll did not count 1048576 bytes: $(cat "$T/u.err")"
 
 # Usage errors: exit 2 with one line.
-for bad in x -1 1000001; do
+for bad in x -1 1000001 autox AUTO ''; do
 	"$SOCKIT" tcp-server --busy-poll "$bad" 0 2> "$T/bad.err"
 	rc=$?
 	[ "$rc" = 2 ] || fail "--busy-poll $bad exited $rc, expected 2"

@@ -3,8 +3,8 @@
  * make check builds it so that it keeps compiling, scripts/bench builds
  * it with cc -O2.
  *
- *	loadgen tcp [-C] [-b NSRC] [-c CONNS] [-d SECS] [-m PID] [-r ROUNDS]
- *	    [-s SIZE] [-t SECS] HOST PORT
+ *	loadgen tcp [-C] [-b NSRC] [-c CONNS] [-d SECS] [-m PID] [-p USEC]
+ *	    [-r ROUNDS] [-s SIZE] [-t SECS] HOST PORT
  *	loadgen tls [-C] [-b NSRC] [-c CONNS] [-d SECS] [-m PID] [-r ROUNDS]
  *	    [-s SIZE] [-t SECS] HOST PORT
  *	loadgen udp [-g] [-d SECS] [-n COUNT] [-P PEERS] [-s SIZE] [-t MS]
@@ -18,6 +18,9 @@
  * connections are opened and again while all of them are open and idle
  * (after their first round trip), to report bytes per idle connection.
  * -t bounds the whole run; what is unfinished then counts as an error.
+ * -p pauses USEC microseconds (nanosleep) after each round trip before
+ * the next: a peer that thinks between messages.  The pause blocks the
+ * whole loop, so it is meant for -c 1.
  *
  * With -C (short connections) each of the CONNS slots opens a connection,
  * does its ROUNDS round trips, closes it as above and opens the next one,
@@ -95,7 +98,7 @@ struct opts {
 	int		 tls;		/* tls mode */
 	int		 gso;		/* -g: UDP GSO sends */
 	int		 shortc;	/* -C: a new connection per ROUNDS */
-	long		 conns, rounds, size, nsrc, pid;
+	long		 conns, rounds, size, nsrc, pid, pause_us;
 	double		 secs, dur;
 	long		 peers, window, count, tmo_ms;
 	struct sockaddr_storage	 to;
@@ -520,6 +523,16 @@ tcp_start_round(struct tcp_run *t, long i)
 	tcp_send(t, i);
 }
 
+/* -p: sleep between round trips, however often a signal interrupts. */
+static void
+pause_for(long usec)
+{
+	struct timespec	ts = { usec / 1000000, (usec % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 /* A round trip has completed: record it and start the next step. */
 static void
 tcp_round_done(struct tcp_run *t, long i)
@@ -536,6 +549,8 @@ tcp_round_done(struct tcp_run *t, long i)
 		tcp_finish(t, i);
 		return;
 	}
+	if (t->o->pause_us > 0)
+		pause_for(t->o->pause_us);
 	tcp_start_round(t, i);
 }
 
@@ -1173,7 +1188,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen tcp|tls [-C] [-b NSRC] [-c CONNS] [-d SECS] "
-	    "[-m PID] [-r ROUNDS] [-s SIZE] [-t SECS] HOST PORT\n"
+	    "[-m PID] [-p USEC] [-r ROUNDS] [-s SIZE] [-t SECS] HOST PORT\n"
 	    "       loadgen udp [-g] [-d SECS] [-n COUNT] [-P PEERS] [-s SIZE] "
 	    "[-t MS] [-w WINDOW] HOST PORT\n");
 	exit(2);
@@ -1242,7 +1257,7 @@ main(int argc, char **argv)
 	o.count = 1000000;
 	o.tmo_ms = 1000;
 	optind = 2;
-	while ((ch = getopt(argc, argv, "Cb:c:d:gm:n:P:r:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "Cb:c:d:gm:n:p:P:r:s:t:w:")) != -1) {
 		switch (ch) {
 		case 'C':
 			o.shortc = 1;
@@ -1267,6 +1282,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			o.count = number(optarg, 1, 10000000);
+			break;
+		case 'p':
+			o.pause_us = number(optarg, 0, 10000000);
 			break;
 		case 'P':
 			o.peers = number(optarg, 1, 1000);
