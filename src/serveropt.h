@@ -123,8 +123,8 @@ enum {
 
 /* Every server: spin before sleeping. */
 #define SERVER_BUSY_POLL_OPTION \
-	{ "busy-poll", 0, ARGS_REQUIRED, SERVER_OPT_BUSY_POLL, "USEC", \
-	  "poll USEC microseconds before sleeping (auto: 50 while it pays)" }
+	{ "busy-poll", 0, ARGS_REQUIRED, SERVER_OPT_BUSY_POLL, \
+	  "auto|USEC", "spin before sleeping: auto (default), or USEC us" }
 
 /* Every server: tell scripts it is ready, and where. */
 #define SERVER_READY_FILE_OPTION \
