@@ -47,6 +47,7 @@ struct loop {
 	int			  busy_auto;
 	int			  spin_skip;	/* auto: waits left to sleep */
 	int			  spin_backoff;	/* auto: 0 or the last skip */
+	int			  spin_missed;	/* auto: missed since the last catch */
 	void			 *api;		/* backend state */
 };
 
@@ -453,6 +454,7 @@ loop_set_busy_auto(struct loop *l, const struct loop_busy_auto *a)
 	l->busy_us = a->spin_us;
 	l->spin_skip = 0;
 	l->spin_backoff = 0;
+	l->spin_missed = 0;
 }
 
 /* How long this wait may spin: in auto mode, nothing while backing off. */
@@ -468,14 +470,15 @@ loop_spin_budget(struct loop *l)
 
 /*
  * Auto mode learns from each spin.  One that caught an event (traffic
- * comes back faster than a wake-up) ends any back-off; one that caught
- * nothing means the peer was slower than the spin, so the next waits
- * sleep without spinning: 1, then twice as many after each miss in a
- * row, up to skip_max.  Counting waits, not time, lets a bulk flow that
- * misses now and then go back to spinning within a few events, while
- * sparse traffic soon spins once in skip_max waits.  Wasted spins are
- * thus about one per catch (each of which saved a wake-up) plus one per
- * doubling.
+ * comes back faster than a wake-up) ends any back-off.  One that caught
+ * nothing means the peer was slower than the spin this time: a lone miss
+ * is forgiven (a busy host delays a fast peer now and then), but a
+ * second one before the next catch makes the next wait sleep without
+ * spinning, and each further miss doubles the waits that sleep, up to
+ * skip_max.  Counting waits, not time, lets a bulk flow that misses now
+ * and then go back to spinning within a few events, while sparse traffic
+ * soon spins once in skip_max waits.  Wasted spins are thus about one
+ * per catch (each of which saved a wake-up) plus one per doubling.
  */
 static void
 loop_spin_learn(struct loop *l, int caught)
@@ -484,6 +487,11 @@ loop_spin_learn(struct loop *l, int caught)
 		return;
 	if (caught) {
 		l->spin_backoff = 0;
+		l->spin_missed = 0;
+		return;
+	}
+	if (!l->spin_missed) {
+		l->spin_missed = 1;
 		return;
 	}
 	if (l->spin_backoff == 0)

@@ -93,8 +93,7 @@ int	loop_timer_armed(const struct loop_timer *);
  * for up to usec microseconds (0, the default: never), yielding the CPU
  * between polls.  Trades CPU for the wake-up latency of a sleeping
  * process.  LOOP_BUSY_AUTO spins LOOP_AUTO_SPIN_US only while spinning
- * pays: after a spin that caught nothing it backs off (see
- * loop_set_busy_auto).
+ * pays: when spins catch nothing it backs off (see loop_set_busy_auto).
  */
 #define LOOP_BUSY_AUTO			(-1)
 #define LOOP_AUTO_SPIN_US		50
@@ -102,10 +101,11 @@ int	loop_timer_armed(const struct loop_timer *);
 void	loop_set_busy_poll(struct loop *, long);
 
 /*
- * Adaptive busy polling: spin up to spin_us; after a spin that caught
- * nothing, the next wait sleeps without spinning, after two misses in a
- * row the next two, and so on up to skip_max waits; a spin that catches
- * an event ends the back-off.
+ * Adaptive busy polling: spin up to spin_us.  A spin that caught nothing
+ * is forgiven once; after a second miss before the next catch the next
+ * wait sleeps without spinning, after a third the next two, then four,
+ * and so on up to skip_max waits.  A spin that catches an event ends the
+ * back-off.
  */
 struct loop_busy_auto {
 	long	spin_us;
