@@ -78,11 +78,18 @@ handler_get(enum server_handler id)
 	return (&handler_table[0]);
 }
 
+/* Whether the server's loop may spin before it sleeps (--busy-poll). */
+static int
+handler_loop_spins(const struct server_opts *o)
+{
+	return (o->busy_us != 0);
+}
+
 /* What a sink reads per call (see HANDLER_SINK_READ). */
 static size_t
 handler_sink_read(const struct server_opts *o)
 {
-	return (o->busy_us != 0 ? 0 : HANDLER_SINK_READ);
+	return (handler_loop_spins(o) ? 0 : HANDLER_SINK_READ);
 }
 
 static void
@@ -129,7 +136,7 @@ handler_start_loopback(struct conn *c)
 	 * waking it: measured slower, unless the loop may spin (auto spins
 	 * exactly while segments keep coming).
 	 */
-	pc.kernel_drop = o->handler == SERVER_DISCARD && o->busy_us != 0;
+	pc.kernel_drop = o->handler == SERVER_DISCARD && handler_loop_spins(o);
 	relay_add_pipe(&c->relay, &pc);
 	if (handler_start_relay(c, 0) == -1)
 		return (-1);

@@ -43,8 +43,7 @@ struct loop {
 	long long		  now;
 	int			  stop;
 	long			  busy_us;	/* loop_set_busy_poll() */
-	struct loop_busy_auto	  autospin;	/* its adaptive mode */
-	int			  busy_auto;
+	int			  skip_max;	/* auto mode if > 0 */
 	int			  spin_skip;	/* auto: waits left to sleep */
 	int			  spin_backoff;	/* auto: 0 or the last skip */
 	int			  spin_missed;	/* auto: missed since the last catch */
@@ -442,26 +441,25 @@ loop_set_busy_poll(struct loop *l, long usec)
 		loop_set_busy_auto(l, &a);
 		return;
 	}
-	l->busy_auto = 0;
+	l->skip_max = l->spin_skip = 0;
 	l->busy_us = usec > 0 ? usec : 0;
 }
 
 void
 loop_set_busy_auto(struct loop *l, const struct loop_busy_auto *a)
 {
-	l->autospin = *a;
-	l->busy_auto = 1;
+	l->skip_max = a->skip_max > 0 ? a->skip_max : 1;
 	l->busy_us = a->spin_us;
 	l->spin_skip = 0;
 	l->spin_backoff = 0;
 	l->spin_missed = 0;
 }
 
-/* How long this wait may spin: in auto mode, nothing while backing off. */
+/* How long this wait may spin: nothing while auto mode backs off. */
 static long long
 loop_spin_budget(struct loop *l)
 {
-	if (l->busy_auto && l->spin_skip > 0) {
+	if (l->spin_skip > 0) {
 		l->spin_skip--;
 		return (0);
 	}
@@ -483,7 +481,7 @@ loop_spin_budget(struct loop *l)
 static void
 loop_spin_learn(struct loop *l, int caught)
 {
-	if (!l->busy_auto)
+	if (l->skip_max == 0)
 		return;
 	if (caught) {
 		l->spin_backoff = 0;
@@ -496,8 +494,8 @@ loop_spin_learn(struct loop *l, int caught)
 	}
 	if (l->spin_backoff == 0)
 		l->spin_backoff = 1;
-	else if ((l->spin_backoff *= 2) > l->autospin.skip_max)
-		l->spin_backoff = l->autospin.skip_max;
+	else if ((l->spin_backoff *= 2) > l->skip_max)
+		l->spin_backoff = l->skip_max;
 	l->spin_skip = l->spin_backoff;
 }
 
@@ -516,9 +514,8 @@ loop_wait(struct loop *l, int timeout_ms)
 	long long	start, spin, spun;
 	int		n, polls = 0;
 
-	if (l->busy_us == 0 || timeout_ms == 0)
-		return (loop_api_poll(l, timeout_ms));
-	if ((spin = loop_spin_budget(l)) == 0)
+	if (l->busy_us == 0 || timeout_ms == 0 ||
+	    (spin = loop_spin_budget(l)) == 0)
 		return (loop_api_poll(l, timeout_ms));
 	start = clock_us();
 	/* A timer due sooner ends the spin too. */
